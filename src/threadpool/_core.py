@@ -1,0 +1,396 @@
+"""The engine behind ThreadPool: one lock, one task queue, and the workers that drain it.
+
+Claims: how lazy spawning, idle workers and idle time-outs agree
+================================================================
+A task must never wait while an allowed worker could start, and a worker that times out
+must never strand a task. Both are settled by counting *claims* under the pool lock. Each
+task put on the queue is claimed, at that moment, by exactly one worker that is (or is about to
+be) waiting in ``queue.get()``:
+
+- an idle worker, if there is one (``_idle -= 1``);
+- else a new worker, if fewer than ``max_workers`` exist (it is spawned for this task);
+- else nobody yet (``_unclaimed += 1``): the next worker that finishes a task claims it
+  instead of going idle.
+
+Claims are counted, not named: whichever waiting worker wakes first takes whichever task is
+first, and the counts still match. The rule for time-outs follows: a worker whose ``get()``
+timed out may exit only if ``_idle > 0``, i.e. there are more waiting workers than queued
+tasks, and it removes itself from ``_idle`` as it leaves. If ``_idle`` is 0, a task arrived
+and claimed it (the ``get()`` lost the race), so it waits again and runs that task.
+
+Stopping: a sentinel per worker
+===============================
+``close()`` and ``terminate()`` put one ``_STOP`` sentinel per live worker on the queue. The
+queue itself is unbounded (the ``max_queue`` bound is enforced by ``accept()``), so a sentinel
+is never refused and never blocks. The queue is FIFO, so after ``close()`` every task queued
+before the sentinels runs first. ``terminate()`` first takes every task off the queue and
+discards it. Each worker leaves on the first sentinel it takes; the last one to leave, once no
+task is being ended elsewhere, moves the pool to TERMINATED.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import CancelledError
+from queue import Empty, SimpleQueue
+from typing import Any, Final
+
+from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
+from ._state import PoolState, PoolStats
+from ._tasks import FAILED, Task
+
+__all__ = ("PoolCore",)
+
+logger: Final = logging.getLogger("threadpool")
+
+_STOP: Final = object()
+"""The sentinel a worker leaves on. Never counted as a task."""
+
+RUNNING: Final = PoolState.RUNNING
+CLOSING: Final = PoolState.CLOSING
+TERMINATING: Final = PoolState.TERMINATING
+TERMINATED: Final = PoolState.TERMINATED
+
+# accept() tells its caller what became of the task.
+QUEUED: Final = 0
+"""The task is on the queue; a worker will run it."""
+RUN_HERE: Final = 1
+"""The queue is full and ``on_full="caller_runs"``: the caller must run it through run_here()."""
+FULL: Final = 2
+"""The queue is full and the caller asked not to block: nothing was accepted."""
+
+
+class PoolCore:
+    """The pool's shared state and its workers. It holds no reference to the ThreadPool that owns
+    it, so a pool dropped without shutdown can be collected (and then closes this core).
+
+    ``_lock`` guards every field below it. Whenever ``_lock`` is released:
+
+    - ``0 <= _workers <= max_workers``; ``_workers`` counts threads started and not yet left.
+    - Every accepted task is in exactly one place: on the queue, being run (by a worker, or by a
+      caller under ``on_full="caller_runs"``), or being discarded, or ended and counted in
+      ``_outcomes``. So ``_submitted == sum(_outcomes) + pending + running``.
+    - Queued tasks == claimed tasks + ``_unclaimed``, and ``_unclaimed > 0`` implies ``_idle == 0``
+      (see "Claims" in the module docstring).
+    - ``_sentinels`` counts sentinels put and not yet taken by a worker's exit: 0 while RUNNING,
+      and at most ``_workers`` after.
+    - ``_state`` only moves forward; it is TERMINATED exactly when it is not RUNNING, no worker is
+      alive and no task is being ended outside a worker (``_elsewhere == 0``).
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        max_workers: int,
+        max_queue: int,
+        idle_timeout: float | None,
+        on_full: str,
+        initializer: Callable[..., object] | None,
+        initargs: tuple[Any, ...],
+        thread_name_format: str,
+    ) -> None:
+        self.name: Final = name
+        self.max_workers: Final = max_workers
+        self._max_queue: Final = max_queue
+        self._idle_timeout: Final = idle_timeout
+        self._on_full: Final = on_full
+        self._initializer: Final = initializer
+        self._initargs: Final = initargs
+        self._thread_name_format: Final = thread_name_format
+
+        self._queue: SimpleQueue[Any] = SimpleQueue()
+        self._lock = threading.Lock()
+        self._not_full = threading.Condition(self._lock)  # submitters blocked on a full queue
+        self._terminated = threading.Condition(self._lock)  # join() waits here
+        # --- guarded by _lock ---
+        self._state = RUNNING
+        self._broken: BrokenThreadPool | None = None
+        self._forked = False
+        self._workers = 0
+        self._idle = 0
+        self._unclaimed = 0
+        self._sentinels = 0
+        self._blocked = 0  # submitters waiting in accept() for room
+        self._elsewhere = 0  # tasks being run in a caller or discarded, outside any worker
+        self._threads: set[threading.Thread] = set()
+        self._spawned = 0  # numbers the threads' names
+        self._submitted = 0
+        self._rejected = 0
+        self._outcomes = [0, 0, 0]  # indexed by COMPLETED, FAILED, CANCELLED
+
+    # ------------------------------------------------------------------ accepting tasks
+
+    def accept(self, task: Task, *, may_block: bool = True) -> int:
+        """Take ``task`` on; return QUEUED, RUN_HERE or FULL (only when not ``may_block``).
+
+        Raises PoolClosedError or BrokenThreadPool when the pool takes no tasks, QueueFullError
+        when full with ``on_full="reject"``, and whatever starting a thread raised. When it
+        raises, nothing was accepted.
+        """
+        with self._lock:
+            if self._state is not RUNNING:
+                self._refuse_locked()
+            if self._max_queue and self._queue.qsize() >= self._max_queue:
+                if self._on_full == "reject":
+                    self._rejected += 1
+                    raise QueueFullError(
+                        f"pool {self.name!r}: the task queue is full ({self._max_queue} waiting)"
+                    )
+                if self._on_full == "caller_runs":
+                    self._submitted += 1
+                    self._elsewhere += 1
+                    return RUN_HERE
+                if not may_block:
+                    return FULL
+                self._wait_for_room_locked()
+            if self._idle:
+                self._idle -= 1
+            elif self._workers < self.max_workers:
+                self._spawn_locked()
+            else:
+                self._unclaimed += 1
+            self._submitted += 1
+            self._queue.put(task)
+            return QUEUED
+
+    def _wait_for_room_locked(self) -> None:
+        # Condition.wait releases the lock while it blocks; every get() by a worker and every
+        # shutdown notifies. On return, the state is RUNNING and there is room.
+        self._blocked += 1
+        try:
+            while self._queue.qsize() >= self._max_queue and self._state is RUNNING:
+                self._not_full.wait()
+        finally:
+            self._blocked -= 1
+        if self._state is not RUNNING:
+            self._refuse_locked()
+
+    def _refuse_locked(self) -> None:
+        self._rejected += 1
+        if self._broken is not None:
+            raise BrokenThreadPool(*self._broken.args) from self._broken.__cause__
+        if self._forked:
+            raise PoolClosedError(
+                f"pool {self.name!r} was created in the parent process before fork(); "
+                "its workers do not exist here, so create a new pool in the child"
+            )
+        raise PoolClosedError(
+            f"pool {self.name!r} is {self._state.value} and accepts no new tasks"
+        )
+
+    def _spawn_locked(self) -> None:
+        # Started under the lock so that a failed start leaves nothing behind: the task is not
+        # queued yet and the caller gets the error. The new thread needs the lock only later.
+        index = self._spawned
+        self._spawned += 1
+        thread = threading.Thread(
+            target=self._work,
+            name=self._thread_name_format.format(name=self.name, index=index),
+        )
+        thread.start()
+        self._workers += 1
+        if len(self._threads) >= 2 * self.max_workers:  # forget threads that left on idle
+            self._threads = {t for t in self._threads if t.is_alive()}
+        self._threads.add(thread)
+
+    def run_here(self, task: Task) -> None:
+        """Run a task that accept() answered RUN_HERE with, in the calling thread."""
+        outcome = FAILED
+        try:
+            outcome = task[0].run(task, self.name)
+        finally:
+            self._count_elsewhere([outcome])
+
+    # ------------------------------------------------------------------ the workers
+
+    def _work(self) -> None:
+        if self._initializer is not None:
+            try:
+                self._initializer(*self._initargs)
+            except BaseException as exc:
+                self._break(exc)
+                return
+        get = self._queue.get
+        lock = self._lock
+        timeout = self._idle_timeout
+        bounded = self._max_queue > 0
+        outcomes = self._outcomes
+        name = self.name
+        while True:
+            try:
+                task = get(timeout=timeout)
+            except Empty:
+                with lock:
+                    if self._state is RUNNING and self._idle:
+                        self._idle -= 1
+                        self._leave_locked()
+                        return
+                continue  # a task claimed this worker as it timed out, or the pool is stopping
+            if task is _STOP:
+                with lock:
+                    self._sentinels -= 1
+                    self._idle = min(self._idle, self._workers - 1)  # claims end with RUNNING
+                    self._leave_locked()
+                return
+            if bounded:
+                with lock:
+                    if self._blocked:
+                        self._not_full.notify()
+            outcome = task[0].run(task, name)
+            del task  # drop the function, arguments and future before waiting for the next
+            with lock:
+                outcomes[outcome] += 1
+                if self._unclaimed:
+                    self._unclaimed -= 1
+                else:
+                    self._idle += 1
+
+    def _leave_locked(self) -> None:
+        self._workers -= 1
+        self._settle_locked()
+
+    def _settle_locked(self) -> None:
+        if (
+            self._state is not RUNNING
+            and self._state is not TERMINATED
+            and self._workers == 0
+            and self._elsewhere == 0
+        ):
+            self._state = TERMINATED
+            self._terminated.notify_all()
+
+    def _break(self, exc: BaseException) -> None:
+        """A worker's initializer raised: fail what waits, refuse what comes, stop the workers."""
+        logger.error("initializer of pool %r raised; the pool is broken", self.name, exc_info=exc)
+        error = BrokenThreadPool(
+            f"a worker of pool {self.name!r} failed to initialize: {exc!r}"
+        )
+        error.__cause__ = exc
+        with self._lock:
+            if self._broken is None:
+                self._broken = error
+            self._workers -= 1  # this worker leaves without taking a sentinel
+            dropped = self._stop_locked(TERMINATING, discard=True)
+        self._end_dropped(dropped, error)
+
+    # ------------------------------------------------------------------ shutting down
+
+    def close(self) -> None:
+        with self._lock:
+            if self._state is RUNNING:
+                self._stop_locked(CLOSING, discard=False)
+
+    def terminate(self) -> None:
+        with self._lock:
+            if self._state is TERMINATING or self._state is TERMINATED:
+                return
+            dropped = self._stop_locked(TERMINATING, discard=True)
+        self._end_dropped(dropped, CancelledError())
+
+    def _stop_locked(self, state: PoolState, *, discard: bool) -> list[Task]:
+        """Enter ``state``, put one sentinel per worker, and (if ``discard``) take every task
+        off the queue. The caller must end the returned tasks with _end_dropped()."""
+        self._state = state
+        dropped: list[Task] = []
+        if discard:
+            while True:
+                try:
+                    task = self._queue.get_nowait()
+                except Empty:
+                    break
+                if task is _STOP:
+                    self._sentinels -= 1
+                else:
+                    dropped.append(task)
+            self._elsewhere += len(dropped)
+        for _ in range(self._workers - self._sentinels):
+            self._queue.put(_STOP)
+            self._sentinels += 1
+        self._not_full.notify_all()  # blocked submitters must now be refused
+        self._settle_locked()
+        return dropped
+
+    def _end_dropped(self, dropped: Iterable[Task], error: BaseException) -> None:
+        # Outside the lock: cancelling futures runs their callbacks, which may call back into us.
+        outcomes = []
+        try:
+            for task in dropped:
+                outcomes.append(task[0].discard(task, error, self.name))
+        finally:
+            self._count_elsewhere(outcomes)
+
+    def _count_elsewhere(self, outcomes: list[int]) -> None:
+        with self._lock:
+            for outcome in outcomes:
+                self._outcomes[outcome] += 1
+            self._elsewhere -= len(outcomes)
+            self._settle_locked()
+
+    def join(self, timeout: float | None) -> bool:
+        """Wait until TERMINATED and every worker thread has ended; False on time-out."""
+        current = threading.current_thread()
+        with self._lock:
+            if current in self._threads:
+                raise RuntimeError(
+                    f"join() called from a worker of pool {self.name!r}: it would wait for itself"
+                )
+            if not self._terminated.wait_for(lambda: self._state is TERMINATED, timeout):
+                return False
+            threads = list(self._threads)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                return False
+        return True
+
+    def in_worker(self) -> bool:
+        with self._lock:
+            return threading.current_thread() in self._threads
+
+    # ------------------------------------------------------------------ observing
+
+    @property
+    def state(self) -> PoolState:
+        return self._state
+
+    def stats(self) -> PoolStats:
+        with self._lock:
+            completed, failed, cancelled = self._outcomes
+            # Workers take tasks without the lock, so the queue may have shrunk a little more.
+            pending = max(0, self._queue.qsize() - self._sentinels)
+            ended = completed + failed + cancelled
+            return PoolStats(
+                state=self._state,
+                max_workers=self.max_workers,
+                workers=self._workers,
+                idle=self._idle,
+                pending=pending,
+                running=max(0, self._submitted - ended - pending),
+                submitted=self._submitted,
+                completed=completed,
+                failed=failed,
+                cancelled=cancelled,
+                rejected=self._rejected,
+            )
+
+    # ------------------------------------------------------------------ fork
+
+    def reset_after_fork(self) -> None:
+        """In a child process after fork(): the workers did not come along, and the lock may
+        have been held by one of them. Start over with fresh primitives, as a pool that is
+        TERMINATED and refuses work with a clear message."""
+        self._lock = threading.Lock()
+        self._not_full = threading.Condition(self._lock)
+        self._terminated = threading.Condition(self._lock)
+        self._queue = SimpleQueue()
+        self._state = TERMINATED
+        self._forked = True
+        self._workers = self._idle = self._unclaimed = self._sentinels = 0
+        self._blocked = self._elsewhere = 0
+        self._threads = set()
+

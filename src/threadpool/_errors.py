@@ -1,0 +1,40 @@
+"""Errors raised by threadpool.
+
+The tree::
+
+    RuntimeError
+    ├── PoolClosedError         the pool no longer accepts tasks (closed or terminated)
+    ├── QueueFullError          the bounded queue is full and ``on_full="reject"``
+    └── concurrent.futures.BrokenExecutor
+        └── concurrent.futures.thread.BrokenThreadPool
+            └── BrokenThreadPool    a worker's initializer raised
+
+Each message names the pool, so a log line says which pool refused the task.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures.thread import BrokenThreadPool as _StdBrokenThreadPool
+
+__all__ = ("BrokenThreadPool", "PoolClosedError", "QueueFullError")
+
+
+class PoolClosedError(RuntimeError):
+    """Raised by ``run``, ``submit`` and ``map`` once ``close()`` or ``terminate()`` was called.
+
+    It is a ``RuntimeError`` so code written for the standard library's executor, which raises
+    ``RuntimeError`` after ``shutdown()``, keeps working.
+    """
+
+
+class QueueFullError(RuntimeError):
+    """Raised when the bounded queue is full and the pool was made with ``on_full="reject"``."""
+
+
+class BrokenThreadPool(_StdBrokenThreadPool):
+    """Raised when a worker's initializer failed: the pool is broken and runs no more tasks.
+
+    Tasks still waiting when it broke fail with this error, and so does every later call that
+    submits work. It subclasses the standard library's ``BrokenThreadPool``, so existing
+    ``except`` clauses catch it.
+    """

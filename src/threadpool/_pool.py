@@ -1,0 +1,307 @@
+"""ThreadPool: the article's thread pool, typed and fixed, as a ``concurrent.futures.Executor``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import os
+import sys
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
+from typing import Any, Literal, TypeVar
+
+from . import _lifecycle
+from ._checks import check_callable, check_int, check_seconds
+from ._core import FULL, QUEUED, PoolCore
+from ._map import map_ordered
+from ._state import PoolState, PoolStats
+from ._tasks import CALL, FUTURE
+
+if sys.version_info >= (3, 10):
+    from typing import ParamSpec
+else:  # pragma: no cover
+    from typing_extensions import ParamSpec
+
+__all__ = ("OnFull", "ThreadPool")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+OnFull = Literal["block", "reject", "caller_runs"]
+"""What ``run``/``submit``/``map`` do when ``max_queue`` tasks are already waiting."""
+
+_ON_FULL = ("block", "reject", "caller_runs")
+
+
+def default_max_workers() -> int:
+    """``min(32, cpus + 4)``, as the standard library's ``ThreadPoolExecutor`` chooses."""
+    cpus = getattr(os, "process_cpu_count", os.cpu_count)()
+    return min(32, (cpus or 1) + 4)
+
+
+class ThreadPool(Executor):
+    """A thread pool with lazily started workers, a bounded queue and a two-way shutdown.
+
+    Workers start only when a task arrives and no worker is idle, up to ``max_workers``; with
+    ``idle_timeout`` they exit again after that long without work. ``close()`` lets queued tasks
+    finish; ``terminate()`` discards them, telling each one's future or callback. Every accepted
+    task ends exactly once: it runs (with a result or an exception) or it is cancelled, and
+    whoever waits on it is told.
+
+    Args:
+        max_workers: The most worker threads at once. ``None`` means ``min(32, cpus + 4)``.
+        max_queue: The most tasks waiting to start; ``0`` means no bound.
+        name: Names the pool in errors and logs; workers are named ``f"{name}-{i}"``.
+        idle_timeout: Seconds an idle worker waits for a task before it exits; ``None``
+            keeps workers until shutdown.
+        initializer: Called in each new worker before its first task. If it raises, the pool
+            breaks: waiting and later tasks fail with :class:`BrokenThreadPool`.
+        initargs: Arguments for ``initializer``.
+        on_full: When the queue is full: ``"block"`` waits for room, ``"reject"`` raises
+            :class:`QueueFullError`, ``"caller_runs"`` runs the task in the calling thread.
+        propagate_context: Run each task in a copy of the submitter's ``contextvars`` context.
+
+    Raises:
+        TypeError: An argument has the wrong type.
+        ValueError: An argument is out of range, or ``on_full`` is unknown.
+    """
+
+    _thread_name_format = "{name}-{index}"
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        max_queue: int = 0,
+        *,
+        name: str = "ThreadPool",
+        idle_timeout: float | None = None,
+        initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+        on_full: OnFull = "block",
+        propagate_context: bool = False,
+    ) -> None:
+        if max_workers is None:
+            max_workers = default_max_workers()
+        check_int("max_workers", max_workers, minimum=1)
+        check_int("max_queue", max_queue, minimum=0)
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, got {name!r}")
+        idle_timeout = check_seconds("idle_timeout", idle_timeout)
+        check_callable("initializer", initializer, optional=True)
+        if not isinstance(initargs, tuple):
+            raise TypeError(f"initargs must be a tuple, got {initargs!r}")
+        if on_full not in _ON_FULL:
+            raise ValueError(f"on_full must be one of {_ON_FULL}, got {on_full!r}")
+        self._propagate_context = bool(propagate_context)
+        self._core = PoolCore(
+            name=name,
+            max_workers=max_workers,
+            max_queue=max_queue,
+            idle_timeout=idle_timeout,
+            on_full=on_full,
+            initializer=initializer,
+            initargs=initargs,
+            thread_name_format=self._thread_name_format,
+        )
+        _lifecycle.track(self._core)
+        # Dropped without shutdown: close the core, so its workers finish the queue and exit.
+        weakref.finalize(self, self._core.close).atexit = False
+
+    # ------------------------------------------------------------------ submitting
+
+    def run(
+        self,
+        func: Callable[..., object],
+        args: Iterable[Any] = (),
+        callback: Callable[[bool, Any], object] | None = None,
+    ) -> None:
+        """Run ``func(*args)`` on a worker, without creating a future (the fast path).
+
+        ``callback(success, value)`` is called exactly once, in the worker: ``(True, result)``,
+        ``(False, exception)``, or ``(False, CancelledError())`` if ``terminate()`` discards the
+        task. Without a callback a failure is logged on the ``"threadpool"`` logger. An
+        exception raised by the callback is logged too; it never stops the worker.
+
+        Raises:
+            TypeError: ``func`` or ``callback`` is not callable, or ``args`` is not iterable.
+            PoolClosedError: The pool was closed or terminated.
+            QueueFullError: The queue is full and ``on_full="reject"``.
+            BrokenThreadPool: A worker's initializer failed.
+        """
+        check_callable("func", func)
+        check_callable("callback", callback, optional=True)
+        if type(args) is not tuple:
+            args = _as_args(args)
+        if self._propagate_context:
+            func = functools.partial(contextvars.copy_context().run, func)
+        task = (CALL, func, args, callback)
+        if self._core.accept(task) != QUEUED:
+            self._core.run_here(task)
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Schedule ``fn(*args, **kwargs)`` and return a :class:`concurrent.futures.Future`.
+
+        Raises:
+            TypeError: ``fn`` is not callable.
+            PoolClosedError: The pool was closed or terminated.
+            QueueFullError: The queue is full and ``on_full="reject"``.
+            BrokenThreadPool: A worker's initializer failed.
+        """
+        task = self._future_task(fn, args, kwargs)
+        if self._core.accept(task) != QUEUED:
+            self._core.run_here(task)
+        return task[4]  # type: ignore[no-any-return]
+
+    def _future_task(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        check_callable("fn", fn)
+        if self._propagate_context:
+            fn = functools.partial(contextvars.copy_context().run, fn)
+        return (FUTURE, fn, args, kwargs, Future())
+
+    async def run_async(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(*args, **kwargs)`` on the pool and await its result without blocking the
+        event loop. Cancelling the awaiting coroutine cancels the task if it has not started.
+
+        On a full queue with ``on_full="block"`` the wait for room happens off the loop.
+
+        Raises:
+            Whatever ``fn`` raises, and what :meth:`submit` raises.
+        """
+        task = self._future_task(fn, args, kwargs)
+        outcome = self._core.accept(task, may_block=False)
+        if outcome == FULL:
+            future = await _submit_off_loop(functools.partial(self.submit, fn, *args, **kwargs))
+        else:
+            if outcome != QUEUED:
+                self._core.run_here(task)
+            future = task[4]
+        return await asyncio.wrap_future(future)
+
+    def map(
+        self,
+        fn: Callable[..., T],
+        *iterables: Iterable[Any],
+        timeout: float | None = None,
+        chunksize: int = 1,
+        buffersize: int | None = None,
+    ) -> Iterator[T]:
+        """Like the built-in ``map``, run on the pool; results come back in input order.
+
+        Args:
+            fn: Called with one item from each iterable.
+            timeout: Seconds, from this call, that the whole iteration may take; past it the
+                iterator raises ``TimeoutError``.
+            chunksize: Items per task. Larger chunks cut the per-item overhead (unlike the
+                standard library's thread executor, which ignores it).
+            buffersize: The most tasks submitted ahead of the results taken; ``None`` submits
+                everything now. Bounds memory for long or endless inputs.
+
+        Raises:
+            TypeError, ValueError: For a bad argument, at this call.
+            PoolClosedError: The pool was closed or terminated.
+        """
+        check_callable("fn", fn)
+        if isinstance(timeout, (int, float)) and timeout < 0:
+            timeout = 0  # the standard library accepts a negative timeout: time out at once
+        timeout = check_seconds("timeout", timeout)
+        check_int("chunksize", chunksize, minimum=1)
+        if buffersize is not None:
+            check_int("buffersize", buffersize, minimum=1)
+        return map_ordered(self.submit, fn, iterables, timeout, chunksize, buffersize)
+
+    # ------------------------------------------------------------------ shutting down
+
+    def close(self) -> None:
+        """Stop accepting tasks; queued tasks still run, then the workers exit.
+
+        Idempotent, and safe from any thread, a task or a callback. It does not wait: call
+        :meth:`join` for that. Callers blocked on a full queue get :class:`PoolClosedError`.
+        """
+        self._core.close()
+
+    def terminate(self) -> None:
+        """Stop accepting tasks and discard the queued ones; workers exit after their current
+        task.
+
+        Each discarded task's future is cancelled and its callback is told
+        ``(False, CancelledError())`` before this returns. Idempotent, safe from any thread,
+        and it may follow :meth:`close`. It does not wait for running tasks: call :meth:`join`.
+        """
+        self._core.terminate()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until the pool is TERMINATED and every worker thread has ended.
+
+        Like Java's ``awaitTermination``: on a pool that is still running it waits for someone
+        to close it. Returns ``True`` when done, ``False`` if ``timeout`` seconds passed first.
+
+        Raises:
+            RuntimeError: Called from one of this pool's workers (it would wait for itself).
+        """
+        return self._core.join(check_seconds("timeout", timeout))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """The standard library's shutdown: :meth:`terminate` if ``cancel_futures``, else
+        :meth:`close`; then :meth:`join` if ``wait``.
+
+        From inside one of the pool's own tasks it does not wait (that would wait for itself).
+        """
+        if cancel_futures:
+            self.terminate()
+        else:
+            self.close()
+        if wait and not self._core.in_worker():
+            self._core.join(None)
+
+    # ------------------------------------------------------------------ observing
+
+    @property
+    def name(self) -> str:
+        """The pool's name, as given."""
+        return self._core.name
+
+    @property
+    def max_workers(self) -> int:
+        """The most worker threads the pool runs at once."""
+        return self._core.max_workers
+
+    @property
+    def state(self) -> PoolState:
+        """The pool's lifecycle state."""
+        return self._core.state
+
+    def stats(self) -> PoolStats:
+        """A consistent snapshot of the pool's counters."""
+        return self._core.stats()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.state.value}>"
+
+
+def _as_args(args: Iterable[Any]) -> tuple[Any, ...]:
+    if isinstance(args, (str, bytes)):  # almost always a forgotten one-tuple: ("x",)
+        raise TypeError(f"args must be a tuple of arguments, got {args!r}")
+    try:
+        return tuple(args)
+    except TypeError:
+        raise TypeError(f"args must be a tuple of arguments, got {args!r}") from None
+
+
+async def _submit_off_loop(submit: Callable[[], Future[T]]) -> Future[T]:
+    """Call a blocking ``submit`` in the loop's default executor; if our caller is cancelled
+    while it blocks, cancel the task as soon as it is in."""
+    submitting = asyncio.get_running_loop().run_in_executor(None, submit)
+    try:
+        return await asyncio.shield(submitting)
+    except asyncio.CancelledError:
+        submitting.add_done_callback(_cancel_submitted)
+        raise
+
+
+def _cancel_submitted(submitting: asyncio.Future[Future[Any]]) -> None:
+    if not submitting.cancelled() and submitting.exception() is None:
+        submitting.result().cancel()
