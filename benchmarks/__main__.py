@@ -1,0 +1,132 @@
+"""``python -m benchmarks [--quick] [--reps N] [--only a,b] [--out DIR] [--no-charts]``.
+
+Progress goes to stderr; the Markdown report goes to stdout and, with JSON and PNG
+charts, to ``benchmarks/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import charts, report
+from .drivers import TP
+from .workloads import FULL, QUICK, WORKLOADS, Bench, Result, progress
+
+HERE = Path(__file__).resolve().parent
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=HERE.parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        return out.stdout.strip() + (" (+ uncommitted changes in src/)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _meta(mode: str, reps: int) -> dict[str, Any]:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {
+        "mode": mode,
+        "reps": reps,
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cpus": os.cpu_count(),
+        "threadpool": (
+            f"{getattr(TP, '__version__', '?')} from {Path(TP.__file__).parent}"
+            if TP is not None
+            else "NOT IMPORTABLE (threadpool rows skipped)"
+        ),
+        "commit": _git_commit(),
+        "gc": f"enabled, thresholds {gc.get_threshold()}, gc.collect() before each timed case",
+        "switch_interval": sys.getswitchinterval(),
+        "load_average_start": " ".join(f"{x:.2f}" for x in load),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke mode: tiny sizes, 2 repetitions, no charts"
+    )
+    parser.add_argument("--reps", type=int, help="repetitions (default 5, quick 2)")
+    parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(WORKLOADS)}")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "results",
+        help="output directory (default: benchmarks/results)",
+    )
+    parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
+    args = parser.parse_args(argv)
+
+    sizes = QUICK if args.quick else FULL
+    if args.reps:
+        sizes = dataclasses.replace(sizes, reps=args.reps)
+    names = args.only.split(",") if args.only else list(WORKLOADS)
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s): {', '.join(unknown)}")
+
+    meta = _meta("quick" if args.quick else "full", sizes.reps)
+    if TP is None:
+        progress("benchmarks: threadpool is not importable; measuring the stdlib only")
+    bench = Bench(sizes)
+    results: dict[str, Result] = {}
+    started = time.perf_counter()
+    for name in names:
+        progress(f"[{name}]")
+        t0 = time.perf_counter()
+        results[name] = WORKLOADS[name](bench)
+        progress(f"[{name}] done in {time.perf_counter() - t0:.1f} s")
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    meta["load_average_end"] = " ".join(f"{x:.2f}" for x in load)
+    meta["total_seconds"] = round(time.perf_counter() - started, 1)
+    meta["warnings"] = sorted(set(bench.leaks))
+    md, js = report.write(results, meta, args.out)
+    written = [] if (args.quick or args.no_charts) else charts.write(results, args.out)
+    if not (args.quick or args.no_charts) and not written:
+        progress("matplotlib not installed (pip install -e '.[bench]'): no charts")
+    print(report.markdown(results, meta))
+    progress(f"wrote {md}, {js}" + "".join(f", {p}" for p in written))
+    progress(f"total {meta['total_seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

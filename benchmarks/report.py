@@ -1,0 +1,254 @@
+"""Turn workload results into target checks, a Markdown report and JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .workloads import Result
+
+STD = "std"  # the series every detail table compares against
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def ratio(num: Sequence[float], den: Sequence[float]) -> float | None:
+    """Median of per-repetition ratios ``num[i] / den[i]`` (``None`` if unavailable)."""
+    pairs = [a / b for a, b in zip(num, den) if b]
+    return statistics.median(pairs) if pairs else None
+
+
+@dataclass
+class Target:
+    what: str
+    measured: float | None  # the ratio or value the limit applies to
+    op: str  # "<=", ">=" or "<"
+    limit: float
+    figures: str  # the underlying medians, for context
+
+    @property
+    def status(self) -> str:
+        if self.measured is None:
+            return "n/a"
+        ok = {
+            "<=": self.measured <= self.limit,
+            ">=": self.measured >= self.limit,
+            "<": self.measured < self.limit,
+        }[self.op]
+        return "PASS" if ok else "FAIL"
+
+
+def _series(results: dict[str, Result], name: str, metric: str, key: str) -> list[float]:
+    result = results.get(name)
+    if result is None:
+        return []
+    return result.metrics.get(metric, {}).get(key, [])
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if unit == "%":
+        return f"{value:.1%}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}{unit}"
+    return f"{value:.3g}{unit}"
+
+
+def targets(results: dict[str, Result]) -> list[Target]:
+    out: list[Target] = []
+
+    def med(name: str, metric: str, key: str, unit: str = "") -> str:
+        values = _series(results, name, metric, key)
+        return f"{key} {_fmt(median(values), unit)}" if values else f"{key} n/a"
+
+    def versus(
+        what: str, name: str, metric: str, a: str, b: str, op: str, limit: float, unit: str
+    ) -> None:
+        num, den = _series(results, name, metric, a), _series(results, name, metric, b)
+        figures = f"{med(name, metric, a, unit)}; {med(name, metric, b, unit)}"
+        out.append(Target(what, ratio(num, den) if num and den else None, op, limit, figures))
+
+    us = " µs"
+    versus(
+        "submit()+result, no-op, 4 workers: ThreadPool / stdlib submit",
+        "overhead",
+        "per_task_us",
+        "tp.submit",
+        STD,
+        "<=",
+        0.4,
+        us,
+    )
+    versus(
+        "run()+callback: ThreadPool.run / stdlib submit",
+        "overhead",
+        "per_task_us",
+        "tp.run",
+        STD,
+        "<=",
+        0.25,
+        us,
+    )
+    versus(
+        "map 200k no-op, chunksize=1: ThreadPool.map / multiprocessing ThreadPool.map",
+        "map",
+        "seconds",
+        "tp.map cs=1",
+        "mp.map cs=1",
+        "<=",
+        1.0,
+        " s",
+    )
+    versus(
+        "map 200k no-op, chunksize=256: ThreadPool.map / serial floor",
+        "map",
+        "seconds",
+        "tp.map cs=256",
+        "serial",
+        "<=",
+        3.0,
+        " s",
+    )
+    for api in ("tp.submit", "tp.run"):
+        versus(f"IO-bound efficiency: {api} / stdlib", "io", "efficiency", api, STD, ">=", 1.0, "%")
+        eff = _series(results, "io", "efficiency", api)
+        out.append(
+            Target(
+                f"IO-bound efficiency: {api} (absolute)",
+                median(eff) if eff else None,
+                ">=",
+                0.92,
+                med("io", "efficiency", api, "%"),
+            )
+        )
+    for api in ("tp.submit", "tp.run"):
+        versus(f"latency p50: {api} / stdlib", "latency", "p50_us", api, STD, "<=", 1.0, us)
+    versus(
+        "memory per queued task: ThreadPool.run / stdlib submit",
+        "memory",
+        "bytes_per_task",
+        "tp.run",
+        STD,
+        "<=",
+        0.25,
+        " B",
+    )
+    bounded = (
+        next(
+            (
+                k
+                for k in results["memory"].metrics.get("peak_mib", {})
+                if k.startswith("tp.run max_queue")
+            ),
+            None,
+        )
+        if "memory" in results
+        else None
+    )
+    if bounded is not None:
+        versus(
+            f"memory peak: {bounded} / stdlib unbounded",
+            "memory",
+            "peak_mib",
+            bounded,
+            STD,
+            "<",
+            0.02,
+            " MiB",
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- Markdown
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def targets_markdown(items: Sequence[Target]) -> list[str]:
+    rows = []
+    for t in items:
+        measured = _fmt(t.measured, "%" if "absolute" in t.what else "x")
+        limit = f"{t.limit:.0%}" if "absolute" in t.what else f"{t.limit:g}x"
+        rows.append([t.what, measured, f"{t.op} {limit}", f"**{t.status}**", t.figures])
+    return _table(["target", "measured", "limit", "result", "medians"], rows)
+
+
+def detail_markdown(result: Result) -> list[str]:
+    lines = [f"### {result.title}", ""]
+    for metric, series in result.metrics.items():
+        unit = result.units.get(metric, "")
+        pct = unit.startswith("fraction")
+        rows = []
+        for key, values in series.items():
+            # scaling series are "impl@workers": compare with the stdlib at the same count
+            std = result.baseline
+            base = series.get(std + key[key.index("@") :] if "@" in key else std)
+            r = ratio(values, base) if base else None
+            spread = (max(values) - min(values)) / median(values) if median(values) else 0.0
+            rows.append(
+                [
+                    key,
+                    _fmt(median(values), "%" if pct else ""),
+                    _fmt(min(values), "%" if pct else ""),
+                    _fmt(max(values), "%" if pct else ""),
+                    f"{spread:.0%}",
+                    _fmt(r, "x"),
+                ]
+            )
+        header = [
+            "implementation",
+            f"{metric} ({unit}) median",
+            "min",
+            "max",
+            "spread",
+            f"ratio to {result.baseline}",
+        ]
+        lines += [*_table(header, rows), ""]
+    lines += [f"_{note}_" for note in result.notes]
+    return lines
+
+
+def markdown(results: dict[str, Result], meta: dict[str, Any]) -> str:
+    lines = ["## Targets", ""]
+    lines += targets_markdown(targets(results))
+    lines += [
+        "",
+        f"Medians of {meta['reps']} interleaved repetitions; ratios are medians of "
+        "per-repetition ratios. `spread` = (max - min) / median over repetitions.",
+        "",
+        "## Details",
+        "",
+    ]
+    for result in results.values():
+        lines += detail_markdown(result)
+    lines += ["## Machine", ""]
+    lines += [f"- {k}: {v}" for k, v in meta.items() if k not in {"warnings"}]
+    if meta.get("warnings"):
+        lines += ["", "## Warnings", ""] + [f"- {w}" for w in meta["warnings"]]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(results: dict[str, Result], meta: dict[str, Any]) -> str:
+    payload = {
+        "meta": meta,
+        "targets": [{**asdict(t), "status": t.status} for t in targets(results)],
+        "workloads": {name: asdict(r) for name, r in results.items()},
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def write(results: dict[str, Result], meta: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    md, js = out / "results.md", out / "results.json"
+    md.write_text(markdown(results, meta), encoding="utf-8")
+    js.write_text(to_json(results, meta) + "\n", encoding="utf-8")
+    return md, js
