@@ -371,6 +371,7 @@ class PoolCore:
                 idle=self._idle,
                 pending=pending,
                 running=max(0, self._submitted - ended - pending),
+                blocked=self._blocked,
                 submitted=self._submitted,
                 completed=completed,
                 failed=failed,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-__all__ = ("map_ordered",)
+__all__ = ("MapIterator", "map_ordered")
 
 T = TypeVar("T")
 
@@ -65,7 +65,27 @@ def map_ordered(
             return submit(_run_chunk, fn, item)
 
     futures = deque(start(item) for item in itertools.islice(work, buffersize))
-    return _results(futures, work, start, deadline, chunked=chunksize > 1)
+    return MapIterator(futures, _results(futures, work, start, deadline, chunked=chunksize > 1))
+
+
+class MapIterator(Iterator[T]):
+    """The results of ``map()``. Closing it, or dropping it, cancels the tasks not yet started,
+    even before the first result was taken (a bare generator would skip its cleanup then)."""
+
+    def __init__(self, futures: deque[Future[Any]], results: Iterator[T]) -> None:
+        self._futures = futures
+        self._results = results
+
+    def __next__(self) -> T:
+        return next(self._results)
+
+    def close(self) -> None:
+        """Stop: cancel every task whose result was not taken and has not started."""
+        for future in self._futures:
+            future.cancel()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _results(
@@ -99,7 +119,7 @@ def _results(
             del result
             if error is not None:
                 raise error
-    finally:
+    finally:  # for a loop that breaks out: the iterator is dropped, the generator closed
         for future in futures:
             future.cancel()
 

@@ -47,6 +47,8 @@ class PoolStats:
     """Tasks accepted and waiting in the queue (not yet started)."""
     running: int
     """Tasks started and not yet finished, on workers or (``on_full="caller_runs"``) callers."""
+    blocked: int
+    """Callers waiting for room in a full queue (``on_full="block"``)."""
     submitted: int
     """Tasks accepted since the pool was created."""
     completed: int

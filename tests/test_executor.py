@@ -1,0 +1,77 @@
+"""ThreadPoolExecutor behaves as the standard library documents its own."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import threading
+
+import pytest
+from conftest import WAIT
+
+from threadpool import BrokenThreadPool, PoolClosedError, ThreadPool, ThreadPoolExecutor
+
+
+def test_is_an_executor_and_a_thread_pool() -> None:
+    with ThreadPoolExecutor(2) as executor:
+        assert isinstance(executor, cf.Executor)
+        assert isinstance(executor, ThreadPool)
+        assert executor._max_workers == 2
+
+
+def test_threads_are_named_with_the_prefix() -> None:
+    with ThreadPoolExecutor(1, thread_name_prefix="io") as executor:
+        assert executor.submit(lambda: threading.current_thread().name).result() == "io_0"
+    with ThreadPoolExecutor(1) as executor:
+        name = executor.submit(lambda: threading.current_thread().name).result()
+    assert name.startswith("ThreadPoolExecutor-") and name.endswith("_0")
+
+
+def test_runtime_error_after_shutdown() -> None:
+    executor = ThreadPoolExecutor(2)
+    executor.shutdown()
+    with pytest.raises(RuntimeError):
+        executor.submit(pow, 2, 2)
+    with pytest.raises(PoolClosedError):
+        executor.submit(pow, 2, 2)
+
+
+def test_initializer_failure_is_the_standard_broken_thread_pool() -> None:
+    def bad_init() -> None:
+        raise ValueError("nope")
+
+    executor = ThreadPoolExecutor(1, initializer=bad_init)
+    future = executor.submit(pow, 2, 2)
+    with pytest.raises(cf.thread.BrokenThreadPool):
+        future.result(timeout=WAIT)
+    with pytest.raises(BrokenThreadPool):
+        executor.submit(pow, 2, 2)
+    executor.shutdown(wait=True)
+
+
+def test_same_code_same_results_as_the_standard_library() -> None:
+    def workload(executor: cf.Executor) -> tuple[list[int], list[int], set[int]]:
+        fs = [executor.submit(pow, i, 3) for i in range(30)]
+        done, _ = cf.wait(fs, timeout=WAIT)
+        return (
+            [f.result() for f in fs],
+            list(executor.map(abs, range(-10, 10))),
+            {f.result() for f in cf.as_completed(done)},
+        )
+
+    with cf.ThreadPoolExecutor(4) as std, ThreadPoolExecutor(4) as ours:
+        assert workload(ours) == workload(std)
+
+
+def test_extras_are_keyword_only_and_work() -> None:
+    with ThreadPoolExecutor(1, "x", None, (), max_queue=1, on_full="reject") as executor:
+        assert executor.stats().max_workers == 1
+
+
+def test_run_in_executor() -> None:
+    async def main(executor: cf.Executor) -> int:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, pow, 2, 5)
+
+    with ThreadPoolExecutor(2) as executor:
+        assert asyncio.run(main(executor)) == 32
