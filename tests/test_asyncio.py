@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from conftest import WAIT
+from support import WAIT
 
 from threadpool import PoolClosedError, QueueFullError, ThreadPool, ThreadPoolExecutor
 

@@ -13,7 +13,7 @@ from queue import SimpleQueue
 from typing import Any
 
 import pytest
-from conftest import WAIT
+from support import WAIT
 
 from threadpool import ThreadPool, ThreadPoolExecutor
 

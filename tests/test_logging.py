@@ -17,7 +17,7 @@ from queue import SimpleQueue
 from typing import Any
 
 import pytest
-from conftest import WAIT
+from support import WAIT
 
 import threadpool
 from threadpool import BrokenThreadPool, ThreadPool
