@@ -147,15 +147,44 @@ class PoolCore:
                 if not may_block:
                     return FULL
                 self._wait_for_room_locked()
-            if self._idle:
-                self._idle -= 1
-            elif self._workers < self.max_workers:
-                self._spawn_locked()
-            else:
-                self._unclaimed += 1
+            self._claim_locked(1)
             self._submitted += 1
             self._queue.put(task)
             return QUEUED
+
+    def accept_all(self, tasks: list[Task]) -> None:
+        """Accept every task of ``tasks``, in order, as accept() would one at a time, running
+        those that accept() answers RUN_HERE. Without a queue bound, all go in under one lock.
+        Raises as accept() does; on an unbounded queue none of the tasks was accepted then."""
+        if self._max_queue:
+            for task in tasks:
+                if self.accept(task) != QUEUED:
+                    self.run_here(task)
+            return
+        with self._lock:
+            if self._state is not RUNNING:
+                self._refuse_locked()
+            self._claim_locked(len(tasks))
+            self._submitted += len(tasks)
+            put = self._queue.put
+            for task in tasks:
+                put(task)
+
+    def _claim_locked(self, count: int) -> None:
+        """Find a worker for each of ``count`` tasks about to be queued (see "Claims")."""
+        from_idle = min(self._idle, count)
+        self._idle -= from_idle
+        count -= from_idle
+        started = 0
+        try:
+            while count and self._workers < self.max_workers:
+                self._spawn_locked()
+                started += 1
+                count -= 1
+        except BaseException:
+            self._idle += from_idle + started  # nothing gets queued: they are idle again
+            raise
+        self._unclaimed += count
 
     def _wait_for_room_locked(self) -> None:
         # Condition.wait releases the lock while it blocks; every get() by a worker and every

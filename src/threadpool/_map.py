@@ -1,127 +1,169 @@
-"""``map()``: chunked, optionally bounded read-ahead, results in input order.
+"""``map()``: ordered results without a Future per task, real chunks, bounded read-ahead.
 
-Chunks are real: with ``chunksize=n`` one task calls ``fn`` on ``n`` items, so the per-task cost
-is paid once per chunk. If ``fn`` raises inside a chunk, the items before it are still yielded
-and then the exception is raised, as if the items had been tasks of their own.
+Each map call shares one ``MapRun`` between its tasks and its result iterator. A task stores
+its outcome under its index; the iterator takes the outcomes in index order and sleeps only
+when the next one is not there yet. The hand-off needs no lock: the iterator writes
+``waiting_for`` and then looks for its result; a task writes its result and then reads
+``waiting_for``. Whichever goes second sees the other's write, so either the iterator finds the
+result or the task wakes it (a stale wake-up only costs the iterator one more look).
+
+With ``chunksize=n`` one task calls ``fn`` on ``n`` items, so the per-task cost is paid once per
+chunk. If ``fn`` raises inside a chunk, the items before it are still yielded, then the
+exception is raised, as if each item had been a task of its own.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
-from typing import Any, TypeVar
+from concurrent.futures import CancelledError
+from concurrent.futures import TimeoutError as FuturesTimeoutError
+from queue import Empty, SimpleQueue
+from typing import Any, Final
 
-__all__ = ("MapIterator", "map_ordered")
+from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
 
-T = TypeVar("T")
-
-
-class _ChunkFailed(Exception):
-    """Carries the results a chunk made before ``fn`` raised, and what it raised."""
-
-    def __init__(self, results: list[Any], error: BaseException) -> None:
-        super().__init__(results, error)
-        self.results = results
-        self.error = error
+__all__ = ("MAP", "MapRun", "map_ordered")
 
 
-def _run_chunk(fn: Callable[..., T], chunk: list[tuple[Any, ...]]) -> list[T]:
-    results: list[T] = []
-    try:
-        for args in chunk:
-            results.append(fn(*args))
-    except BaseException as exc:
-        raise _ChunkFailed(results, exc) from None
-    return results
+class MapRun:
+    """What one ``map()`` call's tasks and its iterator share."""
+
+    __slots__ = ("cancelled", "outcomes", "waiting_for", "wake")
+
+    def __init__(self) -> None:
+        self.outcomes: dict[int, tuple[Any, BaseException | None]] = {}
+        """index -> (result, or list of results for a chunk; the error, if any)"""
+        self.waiting_for = -1
+        """The index the iterator sleeps on, or -1."""
+        self.wake: SimpleQueue[None] = SimpleQueue()
+        self.cancelled = False
+        """Set when the iterator is closed or dropped: tasks not yet started are skipped."""
+
+    def store(self, index: int, outcome: tuple[Any, BaseException | None]) -> None:
+        self.outcomes[index] = outcome
+        if self.waiting_for == index:
+            self.wake.put(None)
+
+
+class _Map(TaskKind):
+    """``(MAP, run, index, fn, args, chunked)``; ``args`` is a list of argument tuples when
+    ``chunked``."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def run(task: Task, pool: str) -> int:
+        _, run, index, fn, args, chunked = task
+        if run.cancelled:
+            return CANCELLED
+        if chunked:
+            results: list[Any] = []
+            try:
+                results.extend(itertools.starmap(fn, args))  # keeps what came before a raise
+            except BaseException as exc:
+                run.store(index, (results, exc))
+                return FAILED
+            run.store(index, (results, None))
+            return COMPLETED
+        try:
+            result = fn(*args)
+        except BaseException as exc:
+            run.store(index, (None, exc))
+            return FAILED
+        run.store(index, (result, None))
+        return COMPLETED
+
+    @staticmethod
+    def discard(task: Task, error: BaseException, pool: str) -> int:
+        _, run, index, _, _, chunked = task
+        run.store(index, ([] if chunked else None, error))
+        return CANCELLED if isinstance(error, CancelledError) else FAILED
+
+
+MAP: Final[TaskKind] = _Map()
 
 
 def map_ordered(
-    submit: Callable[..., Future[Any]],
+    accept: Callable[[list[Task]], None],
     fn: Callable[..., Any],
     iterables: tuple[Iterable[Any], ...],
     timeout: float | None,
     chunksize: int,
     buffersize: int | None,
 ) -> Iterator[Any]:
-    """Submit the first tasks now (all of them without ``buffersize``) and return an iterator
-    over the results, in order. The iterator submits the rest as results are taken, keeping at
-    most ``buffersize`` tasks ahead, and cancels what is left if it is closed early."""
+    """Submit the first tasks now (all of them without ``buffersize``) through ``accept`` and
+    return an iterator over the results, in order. The iterator submits the rest as results are
+    taken, keeping at most ``buffersize`` tasks ahead."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    args = zip(*iterables)
-    work: Iterator[Any]
-    if chunksize == 1:
-        work = args
+    chunked = chunksize > 1
+    args: Iterator[Any] = zip(*iterables)
+    if chunked:
+        rows = args
+        args = iter(lambda: list(itertools.islice(rows, chunksize)), [])
+    run = MapRun()
+    tasks = ((MAP, run, index, fn, item, chunked) for index, item in enumerate(args))
+    first = itertools.islice(tasks, buffersize)  # None: all of them
+    submitted = 0
+    while batch := list(itertools.islice(first, _BATCH)):
+        accept(batch)
+        submitted += len(batch)
+    results = _results(run, submitted, tasks, accept, deadline, chunked)
+    next(results)  # into the try block, so closing or dropping it before any result cancels
+    return results
 
-        def start(item: Any) -> Future[Any]:
-            return submit(fn, *item)
 
-    else:
-        work = iter(lambda: list(itertools.islice(args, chunksize)), [])
-
-        def start(item: Any) -> Future[Any]:
-            return submit(_run_chunk, fn, item)
-
-    futures = deque(start(item) for item in itertools.islice(work, buffersize))
-    return MapIterator(futures, _results(futures, work, start, deadline, chunked=chunksize > 1))
-
-
-class MapIterator(Iterator[T]):
-    """The results of ``map()``. Closing it, or dropping it, cancels the tasks not yet started,
-    even before the first result was taken (a bare generator would skip its cleanup then)."""
-
-    def __init__(self, futures: deque[Future[Any]], results: Iterator[T]) -> None:
-        self._futures = futures
-        self._results = results
-
-    def __next__(self) -> T:
-        return next(self._results)
-
-    def close(self) -> None:
-        """Stop: cancel every task whose result was not taken and has not started."""
-        for future in self._futures:
-            future.cancel()
-
-    def __del__(self) -> None:
-        self.close()
+_BATCH = 256
+"""Tasks accepted under one lock acquisition: amortizes the lock without starving workers."""
 
 
 def _results(
-    futures: deque[Future[Any]],
-    work: Iterator[Any],
-    start: Callable[[Any], Future[Any]],
+    run: MapRun,
+    submitted: int,
+    more: Iterator[Task],
+    accept: Callable[[list[Task]], None],
     deadline: float | None,
-    *,
     chunked: bool,
 ) -> Iterator[Any]:
+    outcomes = run.outcomes
     try:
-        while futures:
-            item = next(work, _DONE)  # keep the read-ahead full (no-op without buffersize)
-            if item is not _DONE:
-                futures.append(start(item))
-            del item
-            future = futures.popleft()
-            error = None
-            try:
-                if deadline is None:
-                    result = future.result()
-                else:
-                    result = future.result(deadline - time.monotonic())
-            except _ChunkFailed as failed:
-                result, error = failed.results, failed.error
-            del future
+        yield None  # where map_ordered() leaves it
+        for index in itertools.count():
+            if index == submitted:
+                return
+            task = next(more, None)  # keep the read-ahead full (without buffersize: none left)
+            if task is not None:
+                accept([task])
+                submitted += 1
+            del task
+            outcome = outcomes.pop(index, None)
+            if outcome is None:
+                outcome = _wait_for(run, index, deadline)
+            result, error = outcome
+            del outcome
             if chunked:
                 yield from result
-            else:
+            elif error is None:
                 yield result
             del result
             if error is not None:
                 raise error
-    finally:  # for a loop that breaks out: the iterator is dropped, the generator closed
-        for future in futures:
-            future.cancel()
+    finally:  # closed, dropped, failed or timed out: what has not started will not run
+        run.cancelled = True
 
 
-_DONE = object()
+def _wait_for(run: MapRun, index: int, deadline: float | None) -> tuple[Any, Any]:
+    run.waiting_for = index
+    try:
+        while (outcome := run.outcomes.pop(index, None)) is None:
+            try:
+                if deadline is None:
+                    run.wake.get()
+                else:
+                    run.wake.get(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                raise FuturesTimeoutError from None
+        return outcome
+    finally:
+        run.waiting_for = -1

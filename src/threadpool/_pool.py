@@ -14,7 +14,8 @@ from typing import Any, Literal, TypeVar
 
 from . import _lifecycle
 from ._checks import check_callable, check_int, check_seconds
-from ._core import FULL, QUEUED, PoolCore
+from ._core import FULL, QUEUED, RUN_HERE, PoolCore
+from ._future import PoolFuture
 from ._map import map_ordered
 from ._state import PoolState, PoolStats
 from ._tasks import CALL, FUTURE
@@ -160,7 +161,7 @@ class ThreadPool(Executor):
         check_callable("fn", fn)
         if self._propagate_context:
             fn = functools.partial(contextvars.copy_context().run, fn)
-        return (FUTURE, fn, args, kwargs, Future())
+        return (FUTURE, fn, args, kwargs, PoolFuture())
 
     async def run_async(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` on the pool and await its result without blocking the
@@ -176,8 +177,8 @@ class ThreadPool(Executor):
         if outcome == FULL:
             future = await _submit_off_loop(functools.partial(self.submit, fn, *args, **kwargs))
         else:
-            if outcome != QUEUED:
-                self._core.run_here(task)
+            if outcome == RUN_HERE:  # "caller_runs", but never on the event loop's thread
+                await asyncio.get_running_loop().run_in_executor(None, self._core.run_here, task)
             future = task[4]
         return await asyncio.wrap_future(future)
 
@@ -211,7 +212,7 @@ class ThreadPool(Executor):
         check_int("chunksize", chunksize, minimum=1)
         if buffersize is not None:
             check_int("buffersize", buffersize, minimum=1)
-        return map_ordered(self.submit, fn, iterables, timeout, chunksize, buffersize)
+        return map_ordered(self._core.accept_all, fn, iterables, timeout, chunksize, buffersize)
 
     # ------------------------------------------------------------------ shutting down
 
