@@ -20,7 +20,7 @@ def fetch(i: int) -> int:
 
 
 def io_bound_speedup() -> None:
-    print(f"1. {TASKS} IO-bound tasks of {SECONDS_PER_TASK * 1000:.0f} ms on 8 workers, via run()")
+    print(f"1. {TASKS} IO-bound tasks of {SECONDS_PER_TASK * 1000:.0f} ms, 8 workers, via run()")
     done = threading.Event()
     finished = 0
     lock = threading.Lock()
@@ -49,26 +49,30 @@ def io_bound_speedup() -> None:
 def close_versus_terminate() -> None:
     print("\n2. Two workers busy, eight tasks queued; then close() or terminate():")
     for stop in ("close", "terminate"):
-        outcomes = {"ran": 0, "cancelled": 0}
-        lock = threading.Lock()
+        ran, cancelled, told = stop_a_busy_pool(stop)
+        print(f"   {stop + '():':13} {ran:2} ran, {cancelled:2} cancelled"
+              f"  -> every callback told: {told}")
 
-        def tell(success: bool, value: Any, outcomes: dict[str, int] = outcomes) -> None:
-            with lock:
-                cancelled = isinstance(value, CancelledError)
-                outcomes["cancelled" if cancelled else "ran"] += 1
 
-        pool = ThreadPool(2, name=stop)
-        both_busy = threading.Barrier(3)
-        for _ in range(2):
-            pool.run(lambda: (both_busy.wait(), fetch(0)), (), tell)
-        for i in range(8):
-            pool.run(fetch, (i,), tell)
-        both_busy.wait()
-        getattr(pool, stop)()
-        pool.join()
-        stats = pool.stats()
-        print(f"   {stop + '():':13} {outcomes['ran']:2} ran, {outcomes['cancelled']:2} cancelled"
-              f"  -> every callback told: {sum(outcomes.values()) == stats.submitted}")
+def stop_a_busy_pool(stop: str) -> tuple[int, int, bool]:
+    outcomes = {"ran": 0, "cancelled": 0}
+    lock = threading.Lock()
+
+    def tell(success: bool, value: Any) -> None:
+        with lock:
+            outcomes["cancelled" if isinstance(value, CancelledError) else "ran"] += 1
+
+    pool = ThreadPool(2, name=stop)
+    both_busy = threading.Barrier(3)
+    for _ in range(2):
+        pool.run(lambda: (both_busy.wait(), fetch(0)), (), tell)
+    for i in range(8):
+        pool.run(fetch, (i,), tell)
+    both_busy.wait()
+    getattr(pool, stop)()
+    pool.join()
+    told = sum(outcomes.values()) == pool.stats().submitted
+    return outcomes["ran"], outcomes["cancelled"], told
 
 
 def main() -> None:

@@ -1,13 +1,13 @@
 """Errors raised by threadpool.
 
-The tree::
-
-    RuntimeError
-    ├── PoolClosedError         the pool no longer accepts tasks (closed or terminated)
-    ├── QueueFullError          the bounded queue is full and ``on_full="reject"``
-    └── concurrent.futures.BrokenExecutor
-        └── concurrent.futures.thread.BrokenThreadPool
-            └── BrokenThreadPool    a worker's initializer raised
+```text
+RuntimeError
+├── PoolClosedError         the pool no longer accepts tasks (closed or terminated)
+├── QueueFullError          the bounded queue is full and on_full="reject"
+└── concurrent.futures.BrokenExecutor
+    └── concurrent.futures.thread.BrokenThreadPool
+        └── BrokenThreadPool    a worker's initializer raised
+```
 
 Each message names the pool, so a log line says which pool refused the task.
 """

@@ -18,9 +18,9 @@ class ThreadPoolExecutor(ThreadPool):
 
     Threads are named ``f"{thread_name_prefix}_{i}"`` (the prefix defaults to
     ``"ThreadPoolExecutor-N"``), ``submit`` after ``shutdown`` raises ``RuntimeError`` (our
-    :class:`PoolClosedError`), and an initializer failure breaks the pool with
-    :class:`BrokenThreadPool`. The keyword-only arguments after ``initargs`` are
-    :class:`ThreadPool`'s extras.
+    `PoolClosedError`), and an initializer failure breaks the pool with
+    `BrokenThreadPool`. The keyword-only arguments after ``initargs`` are
+    `ThreadPool`'s extras.
     """
 
     _thread_name_format = "{name}_{index}"

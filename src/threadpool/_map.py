@@ -48,20 +48,21 @@ class MapRun:
 
 
 class _Map(TaskKind):
-    """``(MAP, run, index, fn, args, chunked)``; ``args`` is a list of argument tuples when
-    ``chunked``."""
+    """``(MAP, run, index, fn, args, spread)``: one item, called as ``fn(*args)``, when
+    ``spread`` is None; else a chunk, whose results are ``spread(fn, args)`` (``map`` for a
+    list of items, ``itertools.starmap`` for a list of argument tuples)."""
 
     __slots__ = ()
 
     @staticmethod
     def run(task: Task, pool: str) -> int:
-        _, run, index, fn, args, chunked = task
+        _, run, index, fn, args, spread = task
         if run.cancelled:
             return CANCELLED
-        if chunked:
+        if spread is not None:
             results: list[Any] = []
             try:
-                results.extend(itertools.starmap(fn, args))  # keeps what came before a raise
+                results.extend(spread(fn, args))  # keeps the results from before a raise
             except BaseException as exc:
                 run.store(index, (results, exc))
                 return FAILED
@@ -77,8 +78,8 @@ class _Map(TaskKind):
 
     @staticmethod
     def discard(task: Task, error: BaseException, pool: str) -> int:
-        _, run, index, _, _, chunked = task
-        run.store(index, ([] if chunked else None, error))
+        _, run, index, _, _, spread = task
+        run.store(index, ([] if spread is not None else None, error))
         return CANCELLED if isinstance(error, CancelledError) else FAILED
 
 
@@ -98,12 +99,19 @@ def map_ordered(
     taken, keeping at most ``buffersize`` tasks ahead."""
     deadline = None if timeout is None else time.monotonic() + timeout
     chunked = chunksize > 1
-    args: Iterator[Any] = zip(*iterables)
-    if chunked:
-        rows = args
+    args: Iterator[Any]
+    spread: Callable[..., Iterator[Any]] | None = None  # how a chunk's task calls fn
+    if not chunked:
+        args = zip(*iterables)
+    elif len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
+        rows = iter(iterables[0])
+        args, spread = iter(lambda: list(itertools.islice(rows, chunksize)), []), map
+    else:
+        rows = zip(*iterables)
         args = iter(lambda: list(itertools.islice(rows, chunksize)), [])
+        spread = itertools.starmap
     run = MapRun()
-    tasks = ((MAP, run, index, fn, item, chunked) for index, item in enumerate(args))
+    tasks = ((MAP, run, index, fn, item, spread) for index, item in enumerate(args))
     first = itertools.islice(tasks, buffersize)  # None: all of them
     submitted = 0
     while batch := list(itertools.islice(first, _BATCH)):

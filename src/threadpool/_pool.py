@@ -58,10 +58,10 @@ class ThreadPool(Executor):
         idle_timeout: Seconds an idle worker waits for a task before it exits; ``None``
             keeps workers until shutdown.
         initializer: Called in each new worker before its first task. If it raises, the pool
-            breaks: waiting and later tasks fail with :class:`BrokenThreadPool`.
+            breaks: waiting and later tasks fail with `BrokenThreadPool`.
         initargs: Arguments for ``initializer``.
         on_full: When the queue is full: ``"block"`` waits for room, ``"reject"`` raises
-            :class:`QueueFullError`, ``"caller_runs"`` runs the task in the calling thread.
+            `QueueFullError`, ``"caller_runs"`` runs the task in the calling thread.
         propagate_context: Run each task in a copy of the submitter's ``contextvars`` context.
 
     Raises:
@@ -142,7 +142,7 @@ class ThreadPool(Executor):
             self._core.run_here(task)
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        """Schedule ``fn(*args, **kwargs)`` and return a :class:`concurrent.futures.Future`.
+        """Schedule ``fn(*args, **kwargs)`` and return a `concurrent.futures.Future`.
 
         Raises:
             TypeError: ``fn`` is not callable.
@@ -167,10 +167,9 @@ class ThreadPool(Executor):
         """Run ``fn(*args, **kwargs)`` on the pool and await its result without blocking the
         event loop. Cancelling the awaiting coroutine cancels the task if it has not started.
 
-        On a full queue with ``on_full="block"`` the wait for room happens off the loop.
-
-        Raises:
-            Whatever ``fn`` raises, and what :meth:`submit` raises.
+        On a full queue, the wait for room (``on_full="block"``) or the run in the caller
+        (``"caller_runs"``) happens in the loop's default executor, never on the loop itself.
+        The awaited call raises what ``fn`` raised, or what `submit` raises.
         """
         task = self._future_task(fn, args, kwargs)
         outcome = self._core.accept(task, may_block=False)
@@ -220,7 +219,7 @@ class ThreadPool(Executor):
         """Stop accepting tasks; queued tasks still run, then the workers exit.
 
         Idempotent, and safe from any thread, a task or a callback. It does not wait: call
-        :meth:`join` for that. Callers blocked on a full queue get :class:`PoolClosedError`.
+        `join` for that. Callers blocked on a full queue get `PoolClosedError`.
         """
         self._core.close()
 
@@ -230,7 +229,7 @@ class ThreadPool(Executor):
 
         Each discarded task's future is cancelled and its callback is told
         ``(False, CancelledError())`` before this returns. Idempotent, safe from any thread,
-        and it may follow :meth:`close`. It does not wait for running tasks: call :meth:`join`.
+        and it may follow `close`. It does not wait for running tasks: call `join`.
         """
         self._core.terminate()
 
@@ -246,8 +245,8 @@ class ThreadPool(Executor):
         return self._core.join(check_seconds("timeout", timeout))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """The standard library's shutdown: :meth:`terminate` if ``cancel_futures``, else
-        :meth:`close`; then :meth:`join` if ``wait``.
+        """The standard library's shutdown: `terminate` if ``cancel_futures``, else
+        `close`; then `join` if ``wait``.
 
         From inside one of the pool's own tasks it does not wait (that would wait for itself).
         """

@@ -9,11 +9,13 @@ __all__ = ("PoolState", "PoolStats")
 
 
 class PoolState(enum.Enum):
-    """Where a pool is in its life. It only ever moves forward::
+    """Where a pool is in its life. It only moves forward.
 
-        RUNNING ──close()──▶ CLOSING ──queue drained, last worker gone──▶ TERMINATED
-           │                    │
-           └──terminate()──▶ TERMINATING ──running tasks done, last worker gone──▶ TERMINATED
+    ```text
+    RUNNING ──close()──▶ CLOSING ──queue drained, last worker gone──▶ TERMINATED
+       │                    │ terminate()                                ▲
+       └──terminate()──▶ TERMINATING ──running tasks done, workers gone──┘
+    ```
     """
 
     RUNNING = "running"
