@@ -6,7 +6,7 @@ import threading
 from typing import Callable
 
 import pytest
-from conftest import WAIT, wait_until
+from support import WAIT, wait_until
 
 from threadpool import PoolClosedError, QueueFullError, ThreadPool
 
@@ -115,4 +115,22 @@ def test_unbounded_by_default(make_pool: Callable[..., ThreadPool]) -> None:
     pool = make_pool(1)
     release = fill(pool, 1000)
     assert pool.stats().pending == 1000
+    release.set()
+
+
+def test_idle_workers_count_as_room(make_pool: Callable[..., ThreadPool]) -> None:
+    pool = make_pool(3, 1, on_full="reject")
+    warm = threading.Barrier(4)
+    for _ in range(3):
+        pool.run(warm.wait, (WAIT,))
+    warm.wait(WAIT)
+    assert wait_until(lambda: pool.stats().idle == 3)
+    busy, release = threading.Barrier(4), threading.Event()
+    for _ in range(3):  # each is claimed by an idle worker at once: none waits, none refused
+        pool.run(lambda: (busy.wait(WAIT), release.wait(WAIT)))
+    busy.wait(WAIT)
+    pool.run(release.wait, (WAIT,))  # all busy: this one waits, and fills the queue
+    with pytest.raises(QueueFullError):
+        pool.run(release.wait, (WAIT,))
+    assert pool.stats().rejected == 1
     release.set()

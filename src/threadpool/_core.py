@@ -18,6 +18,10 @@ timed out may exit only if ``_idle > 0``, i.e. there are more waiting workers th
 tasks, and it removes itself from ``_idle`` as it leaves. If ``_idle`` is 0, a task arrived
 and claimed it (the ``get()`` lost the race), so it waits again and runs that task.
 
+The ``max_queue`` bound counts unclaimed tasks only: those waiting because every worker is
+busy. A claimed task is as good as started, so a pool with idle workers never reports itself
+full. A blocked submitter is woken when a finishing worker claims a waiting task.
+
 Stopping: a sentinel per worker
 ===============================
 ``close()`` and ``terminate()`` put one ``_STOP`` sentinel per live worker on the queue. The
@@ -134,7 +138,7 @@ class PoolCore:
         with self._lock:
             if self._state is not RUNNING:
                 self._refuse_locked()
-            if self._max_queue and self._queue.qsize() >= self._max_queue:
+            if self._max_queue and self._unclaimed >= self._max_queue:
                 if self._on_full == "reject":
                     self._rejected += 1
                     raise QueueFullError(
@@ -187,11 +191,11 @@ class PoolCore:
         self._unclaimed += count
 
     def _wait_for_room_locked(self) -> None:
-        # Condition.wait releases the lock while it blocks; every get() by a worker and every
-        # shutdown notifies. On return, the state is RUNNING and there is room.
+        # Condition.wait releases the lock while it blocks. A worker that claims a waiting task
+        # notifies, and so does every shutdown. On return, the state is RUNNING and there is room.
         self._blocked += 1
         try:
-            while self._queue.qsize() >= self._max_queue and self._state is RUNNING:
+            while self._unclaimed >= self._max_queue and self._state is RUNNING:
                 self._not_full.wait()
         finally:
             self._blocked -= 1
@@ -246,7 +250,6 @@ class PoolCore:
         get = self._queue.get
         lock = self._lock
         timeout = self._idle_timeout
-        bounded = self._max_queue > 0
         outcomes = self._outcomes
         name = self.name
         while True:
@@ -265,16 +268,14 @@ class PoolCore:
                     self._idle = min(self._idle, self._workers - 1)  # claims end with RUNNING
                     self._leave_locked()
                 return
-            if bounded:
-                with lock:
-                    if self._blocked:
-                        self._not_full.notify()
             outcome = task[0].run(task, name)
             del task  # drop the function, arguments and future before waiting for the next
             with lock:
                 outcomes[outcome] += 1
                 if self._unclaimed:
-                    self._unclaimed -= 1
+                    self._unclaimed -= 1  # that task is no longer waiting for a worker
+                    if self._blocked:
+                        self._not_full.notify()
                 else:
                     self._idle += 1
 

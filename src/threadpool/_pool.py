@@ -53,7 +53,8 @@ class ThreadPool(Executor):
 
     Args:
         max_workers: The most worker threads at once. ``None`` means ``min(32, cpus + 4)``.
-        max_queue: The most tasks waiting to start; ``0`` means no bound.
+        max_queue: The most tasks waiting for a busy worker to be free; ``0`` means no bound.
+            Tasks that an idle or a newly started worker is about to take do not count.
         name: Names the pool in errors and logs; workers are named ``f"{name}-{i}"``.
         idle_timeout: Seconds an idle worker waits for a task before it exits; ``None``
             keeps workers until shutdown.
