@@ -7,7 +7,7 @@ import concurrent.futures as cf
 import threading
 
 import pytest
-from conftest import WAIT
+from support import WAIT
 
 from threadpool import BrokenThreadPool, PoolClosedError, ThreadPool, ThreadPoolExecutor
 

@@ -8,7 +8,7 @@ from concurrent.futures import CancelledError
 from typing import Any, Callable
 
 import pytest
-from conftest import WAIT
+from support import WAIT
 
 from threadpool import ThreadPool
 

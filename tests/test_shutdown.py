@@ -7,7 +7,7 @@ from concurrent.futures import Future
 from typing import Callable
 
 import pytest
-from conftest import WAIT
+from support import WAIT
 
 from threadpool import PoolClosedError, PoolState, ThreadPool
 

@@ -8,7 +8,7 @@ from concurrent import futures
 from typing import Callable
 
 import pytest
-from conftest import WAIT
+from support import WAIT
 
 from threadpool import ThreadPool
 
@@ -192,3 +192,20 @@ def test_result_waits_for_slow_tasks(make_pool: Callable[..., ThreadPool]) -> No
     pool = make_pool(1)
     future = pool.submit(time.sleep, 0.01)
     assert future.result(timeout=WAIT) is None
+
+
+def test_a_done_callback_raising_base_exception_does_not_kill_the_worker(
+    make_pool: Callable[..., ThreadPool],
+) -> None:
+    pool = make_pool(1)
+    release = threading.Event()
+    first = pool.submit(release.wait, WAIT)
+
+    def bad(_: object) -> None:
+        raise KeyboardInterrupt
+
+    first.add_done_callback(bad)
+    second = pool.submit(pow, 2, 2)
+    release.set()
+    assert second.result(timeout=WAIT) == 4
+    assert pool.stats().workers == 1

@@ -268,7 +268,11 @@ class PoolCore:
                     self._idle = min(self._idle, self._workers - 1)  # claims end with RUNNING
                     self._leave_locked()
                 return
-            outcome = task[0].run(task, name)
+            try:
+                outcome = task[0].run(task, name)
+            except BaseException:  # only a future's done-callback raising a BaseException
+                logger.exception("a task's completion in pool %r raised", name)
+                outcome = FAILED
             del task  # drop the function, arguments and future before waiting for the next
             with lock:
                 outcomes[outcome] += 1
