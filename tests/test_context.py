@@ -146,11 +146,6 @@ def test_run_async_carries_the_coroutines_context(make_pool: Callable[..., Threa
     assert asyncio.run(main()) == "coroutine"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: on a full queue run_async submits from the loop's default executor thread, "
-    "so the task gets that thread's context instead of the coroutine's",
-)
 def test_run_async_carries_the_context_when_waiting_for_room(
     make_pool: Callable[..., ThreadPool],
 ) -> None:

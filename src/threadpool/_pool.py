@@ -212,6 +212,8 @@ class ThreadPool(Executor):
         check_int("chunksize", chunksize, minimum=1)
         if buffersize is not None:
             check_int("buffersize", buffersize, minimum=1)
+        if self._propagate_context:
+            fn = _in_copies_of(contextvars.copy_context(), fn)
         return map_ordered(self._core.accept_all, fn, iterables, timeout, chunksize, buffersize)
 
     # ------------------------------------------------------------------ shutting down
@@ -283,6 +285,16 @@ class ThreadPool(Executor):
         return f"<{type(self).__name__} {self.name!r} {self.state.value}>"
 
 
+def _in_copies_of(context: contextvars.Context, fn: Callable[..., T]) -> Callable[..., T]:
+    """``fn`` run in a fresh copy of ``context`` at each call: a context can be entered by one
+    thread at a time, and one item's changes must not reach the next."""
+
+    def run_in_copy(*args: Any) -> T:
+        return context.copy().run(fn, *args)
+
+    return run_in_copy
+
+
 def _as_args(args: Iterable[Any]) -> tuple[Any, ...]:
     if isinstance(args, (str, bytes)):  # almost always a forgotten one-tuple: ("x",)
         raise TypeError(f"args must be a tuple of arguments, got {args!r}")
@@ -293,9 +305,11 @@ def _as_args(args: Iterable[Any]) -> tuple[Any, ...]:
 
 
 async def _submit_off_loop(submit: Callable[[], Future[T]]) -> Future[T]:
-    """Call a blocking ``submit`` in the loop's default executor; if our caller is cancelled
-    while it blocks, cancel the task as soon as it is in."""
-    submitting = asyncio.get_running_loop().run_in_executor(None, submit)
+    """Call a blocking ``submit`` in the loop's default executor, in the coroutine's context
+    (which ``propagate_context`` hands to the task); if our caller is cancelled while it
+    blocks, cancel the task as soon as it is in."""
+    in_context = functools.partial(contextvars.copy_context().run, submit)
+    submitting = asyncio.get_running_loop().run_in_executor(None, in_context)
     try:
         return await asyncio.shield(submitting)
     except asyncio.CancelledError:
