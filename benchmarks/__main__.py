@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="smoke mode: tiny sizes, 2 repetitions, no charts"
     )
     parser.add_argument("--reps", type=int, help="repetitions (default 5, quick 2)")
+    parser.add_argument(
+        "--memory-reps",
+        type=int,
+        help="repetitions of the (slow, deterministic) memory workload (default 1)",
+    )
     parser.add_argument("--only", help=f"comma-separated subset of: {', '.join(WORKLOADS)}")
     parser.add_argument(
         "--out",
@@ -97,12 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     if args.reps:
         sizes = dataclasses.replace(sizes, reps=args.reps)
+    if args.memory_reps:
+        sizes = dataclasses.replace(sizes, memory_reps=args.memory_reps)
     names = args.only.split(",") if args.only else list(WORKLOADS)
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s): {', '.join(unknown)}")
 
     meta = _meta("quick" if args.quick else "full", sizes.reps)
+    meta["memory_reps"] = sizes.memory_reps
     if TP is None:
         progress("benchmarks: threadpool is not importable; measuring the stdlib only")
     bench = Bench(sizes)

@@ -53,6 +53,9 @@ def scaling_chart(result: Result, path: Path) -> None:
         ax.set_xticklabels([str(w) for w in workers])
         if kind == "io":
             ax.set_yscale("log", base=2)
+        else:  # show the flat line for what it is, not magnified noise
+            top = max(max(line.get_ydata()) for line in ax.get_lines())
+            ax.set_ylim(0, max(2.0, top * 1.1))
         ax.set_xlabel("worker threads")
         ax.set_ylabel("speed-up over a serial loop (x)")
         ax.set_title(title)

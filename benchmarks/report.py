@@ -222,8 +222,9 @@ def markdown(results: dict[str, Result], meta: dict[str, Any]) -> str:
     lines += targets_markdown(targets(results))
     lines += [
         "",
-        f"Medians of {meta['reps']} interleaved repetitions; ratios are medians of "
-        "per-repetition ratios. `spread` = (max - min) / median over repetitions.",
+        f"Medians of {meta['reps']} interleaved repetitions ({meta['memory_reps']} for the "
+        "memory workload, whose tracemalloc byte counts are deterministic); ratios are medians "
+        "of per-repetition ratios. `spread` = (max - min) / median over repetitions.",
         "",
         "## Details",
         "",

@@ -45,6 +45,7 @@ class Sizes:
     latency_samples: int = 500
     latency_gap: float = 0.001
     latency_workers: int = 4
+    memory_reps: int = 1  # tracemalloc byte counts are deterministic (see docs)
     memory_tasks: int = 200_000
     memory_bound: int = 1_000
     memory_workers: int = 4
@@ -94,8 +95,10 @@ class Bench:
         self.sizes = sizes
         self.leaks: list[str] = []
 
-    def rotations(self, items: Sequence[T]) -> Iterator[tuple[int, list[T]]]:
-        for rep in range(self.sizes.reps):
+    def rotations(
+        self, items: Sequence[T], reps: int | None = None
+    ) -> Iterator[tuple[int, list[T]]]:
+        for rep in range(self.sizes.reps if reps is None else reps):
             k = rep % len(items) if items else 0
             yield rep, [*items[k:], *items[:k]]
 
@@ -356,7 +359,7 @@ def memory(bench: Bench) -> Result:
     ]
     if "tp.run" in dict(cases):
         cases.append((bounded, "tp.run"))
-    for rep, order in bench.rotations(cases):
+    for rep, order in bench.rotations(cases, s.memory_reps):
         for series, key in order:
             if series == bounded:
                 peak, blocked_at = bench.measure(
@@ -373,7 +376,7 @@ def memory(bench: Bench) -> Result:
             res.add("peak_mib", series, peak / 2**20)
             res.add("bytes_per_task", series, peak / n)
             progress(
-                f"  memory    rep {rep + 1}/{s.reps}  {series:<22} {peak / 2**20:8.2f} MiB"
+                f"  memory    rep {rep + 1}/{s.memory_reps}  {series:<22} {peak / 2**20:8.2f} MiB"
                 f"  {peak / n:7.0f} B/task{extra}"
             )
     return res
@@ -424,9 +427,11 @@ def scaling(bench: Bench) -> Result:
     keys = available(["tp.submit", "std"])
     for rep, order in bench.rotations(keys):
         for kind, task in kinds.items():
-            gc.collect()
-            serial = _timed(functools.partial(_serially, task, n))
+            serial = 0.0
             for w in s.scaling_workers:
+                if kind == "cpu" or not serial:  # the CPU serial loop is cheap: re-time it
+                    gc.collect()  # next to every pool so machine noise hits both alike
+                    serial = _timed(functools.partial(_serially, task, n))
                 for key in order:
                     secs = bench.measure(key, w, functools.partial(_pooled, task, n), warm=n)
                     res.add(f"{kind}_speedup", f"{key}@{w}", serial / secs)
