@@ -151,7 +151,10 @@ class PoolCore:
                 if not may_block:
                     return FULL
                 self._wait_for_room_locked()
-            self._claim_locked(1)
+            if self._idle:  # the common case, inline: no call while we hold the lock
+                self._idle -= 1
+            else:
+                self._claim_locked(1)
             self._submitted += 1
             self._queue.put(task)
             return QUEUED
