@@ -260,6 +260,28 @@ def test_run_async_cancelled_while_waiting_for_room_never_runs(
     assert (stats.submitted, stats.completed, stats.cancelled) == (3, 2, 1)
 
 
+def test_run_async_caller_runs_off_the_loop(make_pool: Callable[..., ThreadPool]) -> None:
+    """A full queue with on_full="caller_runs": the caller runs the task, but run_async's
+    caller is the event loop, so the task runs in the loop's default executor instead."""
+    pool = make_pool(1, max_queue=1, on_full="caller_runs")
+    blocker = Worker()
+    pool.submit(blocker)
+    assert blocker.started.wait(WAIT)
+    pool.submit(add, 1)  # the queue is now full
+
+    async def main() -> tuple[threading.Thread, threading.Thread]:
+        ran_in = await pool.run_async(threading.current_thread)
+        return threading.current_thread(), ran_in
+
+    loop_thread, ran_in = asyncio.run(main())
+    blocker.release.set()
+    assert ran_in is not loop_thread
+    assert not ran_in.name.startswith(pool.name)  # not a worker either: the caller ran it
+    pool.close()
+    assert pool.join(WAIT)
+    assert pool.stats().completed == 3
+
+
 def test_run_async_on_a_full_queue_that_rejects(make_pool: Callable[..., ThreadPool]) -> None:
     pool = make_pool(1, max_queue=1, on_full="reject")
     blocker = Worker()

@@ -127,6 +127,19 @@ def test_each_task_gets_its_own_copy(make_pool: Callable[..., ThreadPool]) -> No
     assert var.get() == "unset"
 
 
+@pytest.mark.usefixtures("submitter_context")
+@pytest.mark.parametrize("chunksize", [1, 4])
+def test_map_gives_each_item_its_own_copy(
+    make_pool: Callable[..., ThreadPool], chunksize: int
+) -> None:
+    """Items of one chunk run one after another on the same worker: each still starts from
+    the submitter's context, not from what the previous item set."""
+    pool = make_pool(1, propagate_context=True)
+    results = list(pool.map(write, range(8), timeout=WAIT, chunksize=chunksize))
+    assert results == ["submitter"] * 8
+    assert var.get() == "submitter"
+
+
 def test_executor_class_propagates_too() -> None:
     token = var.set("submitter")
     try:
