@@ -64,10 +64,11 @@ def expose_pyenv_interpreters() -> None:
         if not candidates:
             continue
         newest = max(candidates, key=lambda p: int(p.parent.parent.name.rsplit(".", 1)[1]))
-        link = links / f"python{minor}"
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(newest)
+        # Replace the link atomically: .ci/run starts two nox processes at once.
+        staging = links / f".python{minor}.{os.getpid()}"
+        staging.unlink(missing_ok=True)
+        staging.symlink_to(newest)
+        os.replace(staging, links / f"python{minor}")
     os.environ["PATH"] = f"{links}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
