@@ -15,15 +15,22 @@ Fairness rules applied everywhere:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import itertools
+import json
+import math
+import os
+import statistics
+import subprocess
 import sys
 import threading
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .drivers import DRIVERS, TPRun, available, identity, noop, wait_for_threads, warm_up
@@ -208,6 +215,17 @@ def io_bound(bench: Bench) -> Result:
     def sleeper(_: object = None) -> None:
         time.sleep(pause)
 
+    # What even a zero-overhead pool could reach here: sleeps overshoot, and the last
+    # round of tasks is only partly filled.
+    slept = statistics.median(_timed(sleeper) for _ in range(50))
+    ceiling = ideal / (math.ceil(n / w) * slept)
+    res.params.update(measured_sleep=slept, ceiling=ceiling)
+    res.notes.append(
+        f"time.sleep({pause}) took {slept * 1e3:.2f} ms here (median of 50) and {n} tasks need "
+        f"{math.ceil(n / w)} rounds of {w}, so a pool with zero overhead would reach "
+        f"{ceiling:.1%} of ideal on this machine."
+    )
+
     cases = [(k, k) for k in available(["tp.run", "tp.submit", "tp.executor", "std", "mp"])]
     if "tp.submit" in dict(cases):
         cases.insert(2, ("tp.map", "tp.map"))
@@ -343,13 +361,40 @@ def _bounded_peak(driver: TPRun, n: int) -> tuple[float, int]:
     return peak, blocked_at
 
 
+def memory_case(key: str, n: int, workers: int, bound: int) -> dict[str, float]:
+    """One memory measurement (run by :mod:`benchmarks.memcase` in a fresh interpreter)."""
+    bench = Bench(dataclasses.replace(FULL, reps=1))
+    if bound:
+        peak, blocked_at = bench.measure(
+            key,
+            workers,
+            lambda d: _bounded_peak(d, n),
+            options={"max_queue": bound, "on_full": "block"},
+        )
+    else:
+        peak, blocked_at = bench.measure(key, workers, lambda d: _queued_peak(d, n)), 0
+    return {"peak": peak, "blocked_at": blocked_at, "leaks": len(bench.leaks)}
+
+
+def _memory_in_child(key: str, n: int, workers: int, bound: int) -> dict[str, float]:
+    root = str(Path(__file__).resolve().parent.parent)
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    argv = [sys.executable, "-m", "benchmarks.memcase", key, str(n), str(workers), str(bound)]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"memory case {key} failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def memory(bench: Bench) -> Result:
     s = bench.sizes
     n = s.memory_tasks
     res = Result(
         "memory",
         f"Peak traced memory (tracemalloc) with {n:,} tasks queued behind gated workers "
-        f"({s.memory_workers} workers)",
+        f"({s.memory_workers} workers; each case in a fresh interpreter)",
         {"tasks": n, "bound": s.memory_bound, "workers": s.memory_workers},
         units={"bytes_per_task": "B/task", "peak_mib": "MiB", "handed_over_when_blocked": "tasks"},
     )
@@ -361,18 +406,15 @@ def memory(bench: Bench) -> Result:
         cases.append((bounded, "tp.run"))
     for rep, order in bench.rotations(cases, s.memory_reps):
         for series, key in order:
-            if series == bounded:
-                peak, blocked_at = bench.measure(
-                    key,
-                    s.memory_workers,
-                    lambda d: _bounded_peak(d, n),
-                    options={"max_queue": s.memory_bound, "on_full": "block"},
-                )
-                res.add("handed_over_when_blocked", series, blocked_at)
-                extra = f"  producer blocked after {blocked_at:,} tasks"
-            else:
-                peak = bench.measure(key, s.memory_workers, lambda d: _queued_peak(d, n))
-                extra = ""
+            bound = s.memory_bound if series == bounded else 0
+            out = _memory_in_child(key, n, s.memory_workers, bound)
+            if out["leaks"]:
+                bench.leaks.append(f"{key}: thread(s) still alive after shutdown (memory case)")
+            peak = out["peak"]
+            extra = ""
+            if bound:
+                res.add("handed_over_when_blocked", series, out["blocked_at"])
+                extra = f"  producer blocked after {int(out['blocked_at']):,} tasks"
             res.add("peak_mib", series, peak / 2**20)
             res.add("bytes_per_task", series, peak / n)
             progress(
