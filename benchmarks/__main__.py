@@ -97,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         help="output directory (default: benchmarks/results)",
     )
     parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 if any target fails (never in --quick)",
+    )
     args = parser.parse_args(argv)
 
     sizes = QUICK if args.quick else FULL
@@ -133,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     print(report.markdown(results, meta))
     progress(f"wrote {md}, {js}" + "".join(f", {p}" for p in written))
     progress(f"total {meta['total_seconds']} s")
-    return 0
+    failed = [t.what for t in report.targets(results) if t.status == "FAIL"]
+    if failed:
+        progress(f"{len(failed)} target(s) missed: " + "; ".join(failed))
+    return 1 if (args.check and failed and not args.quick) else 0
 
 
 if __name__ == "__main__":

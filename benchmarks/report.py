@@ -210,7 +210,8 @@ def detail_markdown(result: Result) -> list[str]:
             f"ratio to {result.baseline}",
         ]
         lines += [*_table(header, rows), ""]
-    lines += [f"_{note}_" for note in result.notes]
+    for note in result.notes:
+        lines += [f"_{note}_", ""]
     return lines
 
 
