@@ -121,12 +121,14 @@ def overview_chart(results: dict[str, Result], path: Path) -> None:
         "submit-to-start latency p99",
         "µs (lower is better)",
     )
+    queued = results["memory"].params["tasks"] if "memory" in results else 0
     _bars(
         axes[2][0],
         results.get("memory"),
-        "bytes_per_task",
-        "memory per queued task",
-        "bytes (lower is better)",
+        "peak_mib",
+        f"peak traced memory with {queued:,} tasks submitted",
+        "MiB (log, lower is better)",
+        log=True,
     )
     _bars(
         axes[2][1],
