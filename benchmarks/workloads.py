@@ -347,10 +347,11 @@ def _bounded_peak(driver: TPRun, n: int) -> tuple[float, int]:
     tracemalloc.start()
     try:
         producer.start()
-        last = -1
-        while handed[0] != last and handed[0] < n:  # until it stops making progress
-            last = handed[0]
+        last, still = -1, 0
+        while still < 3 and handed[0] < n:  # until no progress for 3 polls in a row
             time.sleep(0.05)
+            still = still + 1 if handed[0] == last else 0
+            last = handed[0]
         blocked_at = handed[0]
         gate.set()
         producer.join(timeout=600)
