@@ -76,6 +76,7 @@ def targets(results: dict[str, Result]) -> list[Target]:
         out.append(Target(what, ratio(num, den) if num and den else None, op, limit, figures))
 
     us = " µs"
+    items = f"{results['map'].params['items']:,}" if "map" in results else "?"
     versus(
         "submit()+result, no-op, 4 workers: ThreadPool / stdlib submit",
         "overhead",
@@ -97,7 +98,7 @@ def targets(results: dict[str, Result]) -> list[Target]:
         us,
     )
     versus(
-        "map 200k no-op, chunksize=1: ThreadPool.map / multiprocessing ThreadPool.map",
+        f"map {items} no-op items, chunksize=1: ThreadPool.map / multiprocessing ThreadPool.map",
         "map",
         "seconds",
         "tp.map cs=1",
@@ -107,7 +108,7 @@ def targets(results: dict[str, Result]) -> list[Target]:
         " s",
     )
     versus(
-        "map 200k no-op, chunksize=256: ThreadPool.map / serial floor",
+        f"map {items} no-op items, chunksize=256: ThreadPool.map / serial floor",
         "map",
         "seconds",
         "tp.map cs=256",
