@@ -217,11 +217,7 @@ class PoolMachine(RuleBasedStateMachine):
             self.pool.shutdown(wait=False, cancel_futures=True)
         else:
             self.pool.terminate()
-        if self.state in (RUNNING, CLOSING):
-            self.state = TERMINATING
-            for task in self.queue:
-                self.end(task, "cancelled")
-            self.queue.clear()
+        self.terminate_model()
         # terminate() tells every discarded task before it returns.
         for task in self.tasks:
             if task.status == "cancelled":
@@ -232,12 +228,20 @@ class PoolMachine(RuleBasedStateMachine):
     def release_all_and_shutdown(self, cancel_futures: bool) -> None:
         """shutdown(wait=True) returns once the pool is TERMINATED (bounded here by a thread)."""
         assert self.pool is not None
+        pool = self.pool
+        waiter = threading.Thread(target=pool.shutdown, kwargs={"cancel_futures": cancel_futures})
+        waiter.start()
+        # Open the gates only once the pool has stopped (stats() takes the pool's lock, so the
+        # queue is already emptied by then): else a worker freed by an open gate could start a
+        # task that terminate() is about to cancel.
+        stopped = {TERMINATING, TERMINATED}
+        if not cancel_futures:
+            stopped.add(CLOSING)
+        deadline = time.monotonic() + WAIT
+        while pool.stats().state not in stopped and time.monotonic() < deadline:
+            time.sleep(0.0005)
         for task in self.tasks:
             task.gate.set()
-        waiter = threading.Thread(
-            target=self.pool.shutdown, kwargs={"cancel_futures": cancel_futures}
-        )
-        waiter.start()
         waiter.join(WAIT)
         assert not waiter.is_alive(), "shutdown(wait=True) hung"
         if cancel_futures:
@@ -249,6 +253,7 @@ class PoolMachine(RuleBasedStateMachine):
         assert self.pool.state is TERMINATED
 
     def terminate_model(self) -> None:
+        """What terminate() does in the model: every queued task is cancelled at once."""
         if self.state in (RUNNING, CLOSING):
             self.state = TERMINATING
             for task in self.queue:
