@@ -59,7 +59,9 @@ class Threads:
         self._barrier = threading.Barrier(len(self._targets) + 1)
         self._errors: list[BaseException] = []
         self._threads = [
-            threading.Thread(target=self._run, args=(target,), name=f"{name}-{i}")
+            # Daemon threads: if the pool under test hangs them, the test fails and the
+            # process can still exit.
+            threading.Thread(target=self._run, args=(target,), name=f"{name}-{i}", daemon=True)
             for i, target in enumerate(self._targets)
         ]
         for thread in self._threads:
