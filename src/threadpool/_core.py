@@ -34,10 +34,11 @@ task is being ended elsewhere, moves the pool to TERMINATED.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from queue import Empty, SimpleQueue
 from typing import Any, Final
@@ -110,6 +111,7 @@ class PoolCore:
         self._lock = threading.Lock()
         self._not_full = threading.Condition(self._lock)  # submitters blocked on a full queue
         self._terminated = threading.Condition(self._lock)  # join() waits here
+        self._here = threading.local()  # .depth: see _running_tasks_here()
         # --- guarded by _lock ---
         self._state = RUNNING
         self._broken: BrokenThreadPool | None = None
@@ -237,9 +239,20 @@ class PoolCore:
         """Run a task that accept() answered RUN_HERE with, in the calling thread."""
         outcome = FAILED
         try:
-            outcome = task[0].run(task, self.name)
+            with self._running_tasks_here():
+                outcome = task[0].run(task, self.name)
         finally:
             self._count_elsewhere([outcome])
+
+    @contextlib.contextmanager
+    def _running_tasks_here(self) -> Iterator[None]:
+        """Mark the calling thread as running this pool's task code (a task, or the callbacks
+        of discarded tasks) outside a worker, so that join() from there refuses to wait."""
+        self._here.depth = getattr(self._here, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._here.depth -= 1
 
     # ------------------------------------------------------------------ the workers
 
@@ -271,11 +284,7 @@ class PoolCore:
                     self._idle = min(self._idle, self._workers - 1)  # claims end with RUNNING
                     self._leave_locked()
                 return
-            try:
-                outcome = task[0].run(task, name)
-            except BaseException:  # only a future's done-callback raising a BaseException
-                logger.exception("a task's completion in pool %r raised", name)
-                outcome = FAILED
+            outcome = task[0].run(task, name)
             del task  # drop the function, arguments and future before waiting for the next
             with lock:
                 outcomes[outcome] += 1
@@ -351,14 +360,11 @@ class PoolCore:
         self._settle_locked()
         return dropped
 
-    def _end_dropped(self, dropped: Iterable[Task], error: BaseException) -> None:
+    def _end_dropped(self, dropped: list[Task], error: BaseException) -> None:
         # Outside the lock: cancelling futures runs their callbacks, which may call back into us.
-        outcomes = []
-        try:
-            for task in dropped:
-                outcomes.append(task[0].discard(task, error, self.name))
-        finally:
-            self._count_elsewhere(outcomes)
+        with self._running_tasks_here():
+            outcomes = [task[0].discard(task, error, self.name) for task in dropped]
+        self._count_elsewhere(outcomes)
 
     def _count_elsewhere(self, outcomes: list[int]) -> None:
         with self._lock:
@@ -369,12 +375,12 @@ class PoolCore:
 
     def join(self, timeout: float | None) -> bool:
         """Wait until TERMINATED and every worker thread has ended; False on time-out."""
-        current = threading.current_thread()
+        if self.runs_here():
+            raise RuntimeError(
+                f"join() called from a worker, task or callback of pool {self.name!r}: "
+                "it would wait for itself"
+            )
         with self._lock:
-            if current in self._threads:
-                raise RuntimeError(
-                    f"join() called from a worker of pool {self.name!r}: it would wait for itself"
-                )
             if not self._terminated.wait_for(lambda: self._state is TERMINATED, timeout):
                 return False
             threads = list(self._threads)
@@ -385,7 +391,11 @@ class PoolCore:
                 return False
         return True
 
-    def in_worker(self) -> bool:
+    def runs_here(self) -> bool:
+        """Whether the calling thread is one of ours: a worker, or a thread running our task code
+        (``on_full="caller_runs"``, or terminate() telling the callbacks of discarded tasks)."""
+        if getattr(self._here, "depth", 0):
+            return True
         with self._lock:
             return threading.current_thread() in self._threads
 

@@ -243,7 +243,9 @@ class ThreadPool(Executor):
         to close it. Returns ``True`` when done, ``False`` if ``timeout`` seconds passed first.
 
         Raises:
-            RuntimeError: Called from one of this pool's workers (it would wait for itself).
+            RuntimeError: Called from this pool's own task or callback code: from a worker, from
+                a task run in the caller (``on_full="caller_runs"``), or from a callback that
+                ``terminate()`` runs for a discarded task. It would wait for itself.
         """
         return self._core.join(check_seconds("timeout", timeout))
 
@@ -251,13 +253,13 @@ class ThreadPool(Executor):
         """The standard library's shutdown: `terminate` if ``cancel_futures``, else
         `close`; then `join` if ``wait``.
 
-        From inside one of the pool's own tasks it does not wait (that would wait for itself).
+        From the pool's own task or callback code it does not wait (it would wait for itself).
         """
         if cancel_futures:
             self.terminate()
         else:
             self.close()
-        if wait and not self._core.in_worker():
+        if wait and not self._core.runs_here():
             self._core.join(None)
 
     # ------------------------------------------------------------------ observing

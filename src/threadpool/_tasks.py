@@ -41,6 +41,15 @@ def _tell(callback: Callable[[bool, Any], object], success: bool, value: object,
         logger.exception("callback %r of a task in pool %r raised", callback, pool)
 
 
+def _settle(settle: Callable[..., object], *value: object, pool: str) -> None:
+    """Call ``future.set_result``/``set_exception``/``cancel``. Those run the future's
+    done-callbacks, and the standard library lets a ``BaseException`` from one escape."""
+    try:
+        settle(*value)
+    except BaseException:
+        logger.exception("a done-callback of a future in pool %r raised", pool)
+
+
 class TaskKind:
     """How to run and how to discard one kind of task tuple."""
 
@@ -96,9 +105,9 @@ class _Future(TaskKind):
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
-            future.set_exception(exc)
+            _settle(future.set_exception, exc, pool=pool)
             return FAILED
-        future.set_result(result)
+        _settle(future.set_result, result, pool=pool)
         return COMPLETED
 
     @staticmethod
@@ -107,11 +116,13 @@ class _Future(TaskKind):
         if isinstance(error, CancelledError):
             # cancel() alone does not wake concurrent.futures.wait()/as_completed(); the second
             # call moves the future to CANCELLED_AND_NOTIFIED, which does.
-            future.cancel()
-            future.set_running_or_notify_cancel()
+            try:
+                _settle(future.cancel, pool=pool)
+            finally:
+                future.set_running_or_notify_cancel()
             return CANCELLED
         if future.set_running_or_notify_cancel():
-            future.set_exception(error)
+            _settle(future.set_exception, error, pool=pool)
             return FAILED
         return CANCELLED
 
