@@ -7,7 +7,7 @@ wait in the queue (first in, first out), which ended and how, how many workers e
 spawn: as many as the most tasks ever outstanding, up to ``max_workers``), the lifecycle
 state, every counter of ``stats()``, and what each task's waiter and callback were told.
 
-The run is bounded by a settings profile: ``THREADPOOL_MODEL_EXAMPLES`` (default 50) examples
+The run is bounded by a settings profile: ``THREADPOOL_MODEL_EXAMPLES`` (default 200) examples
 of at most 30 steps each.
 """
 
@@ -38,7 +38,7 @@ SHORT = 0.01
 
 settings.register_profile(
     "threadpool-model",
-    max_examples=int(os.environ.get("THREADPOOL_MODEL_EXAMPLES", "50")),
+    max_examples=int(os.environ.get("THREADPOOL_MODEL_EXAMPLES", "200")),
     stateful_step_count=30,
     deadline=None,  # each step waits for real threads
     suppress_health_check=[HealthCheck.too_slow],
@@ -52,6 +52,10 @@ ERRORS: dict[str, type[BaseException]] = {
     "system-exit": SystemExit,
     "keyboard-interrupt": KeyboardInterrupt,
 }
+
+
+BURST = st.lists(st.sampled_from(["ok", "ok", *ERRORS]), min_size=1, max_size=3)
+"""One to three tasks submitted in a row: bursts make tasks queue up behind busy workers."""
 
 
 @dataclass
@@ -107,7 +111,7 @@ class PoolMachine(RuleBasedStateMachine):
         self.counts = {"submitted": 0, "completed": 0, "failed": 0, "cancelled": 0, "rejected": 0}
 
     @initialize(
-        max_workers=st.integers(1, 3),
+        max_workers=st.sampled_from([1, 1, 2, 3]),  # few workers: tasks queue up more often
         max_queue=st.integers(0, 3),
     )
     def make_pool(self, max_workers: int, max_queue: int) -> None:
@@ -170,19 +174,21 @@ class PoolMachine(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ rules
 
-    @rule(behaviour=st.sampled_from(["ok", "ok", *ERRORS]))
-    def submit(self, behaviour: str) -> None:
+    @rule(behaviours=BURST)
+    def submit(self, behaviours: list[str]) -> None:
         assert self.pool is not None
         pool = self.pool
-        task = Task(len(self.tasks), "submit", behaviour)
-        self.accept(task, lambda: task.watch(pool.submit(task)))
+        for behaviour in behaviours:
+            task = Task(len(self.tasks), "submit", behaviour)
+            self.accept(task, lambda task=task: task.watch(pool.submit(task)))  # type: ignore[misc]
 
-    @rule(behaviour=st.sampled_from(["ok", "ok", *ERRORS]))
-    def run(self, behaviour: str) -> None:
+    @rule(behaviours=BURST)
+    def run(self, behaviours: list[str]) -> None:
         assert self.pool is not None
         pool = self.pool
-        task = Task(len(self.tasks), "run", behaviour)
-        self.accept(task, lambda: pool.run(task, (), task.tell))
+        for behaviour in behaviours:
+            task = Task(len(self.tasks), "run", behaviour)
+            self.accept(task, lambda task=task: pool.run(task, (), task.tell))  # type: ignore[misc]
 
     @precondition(lambda self: any(not t.gate.is_set() for t in self.tasks))
     @rule(data=st.data())
@@ -202,6 +208,7 @@ class PoolMachine(RuleBasedStateMachine):
             task.cancelled_by_user = True
         self.settle()
 
+    @precondition(lambda self: bool(self.tasks))  # stopping an unused pool is dull
     @rule()
     def close(self) -> None:
         assert self.pool is not None
@@ -210,6 +217,7 @@ class PoolMachine(RuleBasedStateMachine):
             self.state = CLOSING
         self.settle()
 
+    @precondition(lambda self: bool(self.tasks))  # stopping an unused pool is dull
     @rule(via_shutdown=st.booleans())
     def terminate(self, via_shutdown: bool) -> None:
         assert self.pool is not None
@@ -224,6 +232,7 @@ class PoolMachine(RuleBasedStateMachine):
                 assert len(task.told) == 1, f"task {task.key} was told {task.told}"
         self.settle()
 
+    @precondition(lambda self: bool(self.tasks))  # stopping an unused pool is dull
     @rule(cancel_futures=st.booleans())
     def release_all_and_shutdown(self, cancel_futures: bool) -> None:
         """shutdown(wait=True) returns once the pool is TERMINATED (bounded here by a thread)."""

@@ -204,6 +204,10 @@ class Monitor:
             while not self._stop.is_set():
                 check_claims(self._pool.stats())
                 self.snapshots += 1
+                # Let go of the interpreter: the pool's lock is not fair, and a thread that
+                # takes it again at once can starve a worker waiting for it (for seconds, on
+                # a loaded machine).
+                time.sleep(0)
         except BaseException as exc:
             self._error = exc
 

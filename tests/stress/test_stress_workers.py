@@ -39,8 +39,8 @@ def idle_round(pool: ThreadPool) -> None:
         group.go()
         group.join()
         assert [f.result(timeout=WAIT) for fs in futures for f in fs] == list(range(25)) * 3
-        # With nothing more to do, every worker times out and leaves.
-        assert wait_until(lambda: pool.stats().workers == 0), pool.stats()
+    # With nothing more to do, every worker times out and leaves.
+    assert wait_until(lambda: pool.stats().workers == 0), pool.stats()
     pool.close()
     stats = assert_terminated(pool, submitted=75)
     assert stats.completed == 75
