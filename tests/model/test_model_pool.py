@@ -180,7 +180,7 @@ class PoolMachine(RuleBasedStateMachine):
         pool = self.pool
         for behaviour in behaviours:
             task = Task(len(self.tasks), "submit", behaviour)
-            self.accept(task, lambda task=task: task.watch(pool.submit(task)))  # type: ignore[misc]
+            self.accept(task, lambda task=task: task.watch(pool.submit(task)))
 
     @rule(behaviours=BURST)
     def run(self, behaviours: list[str]) -> None:
@@ -188,7 +188,7 @@ class PoolMachine(RuleBasedStateMachine):
         pool = self.pool
         for behaviour in behaviours:
             task = Task(len(self.tasks), "run", behaviour)
-            self.accept(task, lambda task=task: pool.run(task, (), task.tell))  # type: ignore[misc]
+            self.accept(task, lambda task=task: pool.run(task, (), task.tell))
 
     @precondition(lambda self: any(not t.gate.is_set() for t in self.tasks))
     @rule(data=st.data())

@@ -57,7 +57,7 @@ def dropped_by_own_task_round(name: str) -> None:
     holder = [ThreadPool(2, name=name)]
     pool_ref = weakref.ref(holder[0])
     release = threading.Event()
-    first: Future[None] = holder[0].submit(release.wait, WAIT)
+    first: Future[bool] = holder[0].submit(release.wait, WAIT)
     later = [holder[0].submit(pow, i, 2) for i in range(10)]
     threads = workers_of(name)
     last = holder[0].submit(holder.clear)  # the pool's only reference, dropped by a worker

@@ -320,7 +320,12 @@ def test_done_callback_raising_base_exception_during_terminate(make_pool: MakePo
     pool = make_pool(1, name="cancel-raise")
     gate = threading.Event()
     started = threading.Event()
-    pool.submit(lambda: (started.set(), gate.wait(WAIT)))
+
+    def hold() -> None:
+        started.set()
+        assert gate.wait(WAIT)
+
+    pool.submit(hold)
     assert started.wait(WAIT)
     queued = [pool.submit(int, i) for i in range(3)]
 
