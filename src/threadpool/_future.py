@@ -1,41 +1,92 @@
 """The Future that ``submit()`` returns: a ``concurrent.futures.Future``, made cheaper.
 
-The standard library's Future builds a ``threading.Condition`` for each future, which is pure
-Python and costs more than the rest of a no-op task; its ``set_result`` then notifies that
-condition even when nobody waits, which is the usual case in a busy pool. We keep every method
-of ``concurrent.futures.Future`` as it is and only swap the condition for ``_LazyCondition``:
-the C ``RLock`` itself, with a list of sleeping threads that is made only when a thread waits.
-It offers what Future and the module's ``wait()``/``as_completed()`` use of a condition:
-``acquire``/``release``/``with``, ``wait(timeout)`` and ``notify_all()``.
+A busy pool makes a future per task, so what a future costs to build is paid per task. The
+standard library's builds a pure-Python ``threading.Condition`` and two lists, four objects the
+garbage collector tracks, which on a no-op task cost more than the rest of the hand-off.
+``PoolFuture`` keeps the same states, the same locking and the same protocol with the module's
+``wait()`` and ``as_completed()``, but builds only what is used:
+
+- ``_condition`` is a bare C ``RLock`` (the module only acquires and releases it). Threads that
+  block in ``result()``/``exception()`` sleep on a lock of their own, listed in ``_sleepers``
+  and released when the future is done or cancelled: what ``Condition.wait``/``notify_all``
+  do, made only when somebody actually waits.
+- ``_waiters`` (the module's ``wait()``/``as_completed()`` entries) and ``_done_callbacks`` are
+  made on first use, which happens under ``_condition`` as with the standard library.
+
+So a future is one tracked object until someone waits on it or adds a callback. The methods
+that wait or notify are rewritten here, following the standard library's line by line; the
+others (``done``, ``running``, ``add_done_callback``, ``set_running_or_notify_cancel``, ...)
+are the standard library's own.
 """
 
 from __future__ import annotations
 
 import _thread
-from concurrent.futures import Future
-from concurrent.futures._base import PENDING
-from typing import Any, TypeVar
+import logging
+from concurrent.futures import CancelledError, Future, InvalidStateError
+from concurrent.futures import TimeoutError as FuturesTimeoutError
+from concurrent.futures._base import (
+    CANCELLED,
+    CANCELLED_AND_NOTIFIED,
+    FINISHED,
+    PENDING,
+    RUNNING,
+)
+from typing import Any, Callable, TypeVar
 
 __all__ = ("PoolFuture",)
 
 T = TypeVar("T")
 
+logger = logging.getLogger("threadpool")
+_DONE = frozenset((CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED))
+_CANCELLED = frozenset((CANCELLED, CANCELLED_AND_NOTIFIED))
 
-class _LazyCondition(_thread.RLock):  # type: ignore[misc]  # typeshed: final; CPython: not
-    """A reentrant lock with ``wait()``/``notify_all()``, as ``threading.Condition(RLock())``
-    but free until somebody waits."""
 
+class PoolFuture(Future[T]):
+    """A ``concurrent.futures.Future`` that costs one tracked object until it is waited on."""
+
+    # Class-level defaults, shadowed per instance on first use. Guarded by _condition.
     _sleepers: list[_thread.LockType] | None = None
-    """One held lock per waiting thread; notify_all() releases them. Guarded by self."""
+    _waiter_list: list[Any] | None = None
+    _callback_list: list[Callable[[Future[T]], object]] | None = None
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Release the lock, sleep until notified or ``timeout``, take the lock back."""
+    def __init__(self, pool: str) -> None:  # replaces Future.__init__; see the module docstring
+        self._pool = pool  # named when a done-callback fails
+        self._condition = _thread.RLock()  # type: ignore[assignment]
+        self._state = PENDING
+        self._result: Any = None
+        self._exception: BaseException | None = None
+
+    def _get_waiters(self) -> list[Any]:
+        if self._waiter_list is None:
+            self._waiter_list = []
+        return self._waiter_list
+
+    def _set_waiters(self, waiters: list[Any]) -> None:
+        self._waiter_list = waiters
+
+    def _get_done_callbacks(self) -> list[Callable[[Future[T]], object]]:
+        if self._callback_list is None:
+            self._callback_list = []
+        return self._callback_list
+
+    def _set_done_callbacks(self, callbacks: list[Callable[[Future[T]], object]]) -> None:
+        self._callback_list = callbacks
+
+    _waiters = property(_get_waiters, _set_waiters)
+    _done_callbacks = property(_get_done_callbacks, _set_done_callbacks)
+
+    # ------------------------------------------------------------------ waiting and waking
+
+    def _sleep(self, timeout: float | None) -> None:
+        """Release ``_condition`` (held once by the caller) until woken or ``timeout``."""
         sleeper = _thread.allocate_lock()
         sleeper.acquire()
         if self._sleepers is None:
             self._sleepers = []
         self._sleepers.append(sleeper)
-        saved = self._release_save()  # type: ignore[attr-defined]
+        saved = self._condition._release_save()  # type: ignore[attr-defined]
         woken = False
         try:
             if timeout is None:
@@ -44,28 +95,83 @@ class _LazyCondition(_thread.RLock):  # type: ignore[misc]  # typeshed: final; C
                 woken = sleeper.acquire(True, timeout)
             else:
                 woken = sleeper.acquire(False)
-            return woken
         finally:
-            self._acquire_restore(saved)  # type: ignore[attr-defined]
+            self._condition._acquire_restore(saved)  # type: ignore[attr-defined]
             if not woken and self._sleepers is not None and sleeper in self._sleepers:
                 self._sleepers.remove(sleeper)
 
-    def notify_all(self) -> None:
-        """Wake every waiting thread. Call with the lock held."""
+    def _wake_sleepers(self) -> None:
         sleepers = self._sleepers
         if sleepers:
             self._sleepers = None
             for sleeper in sleepers:
                 sleeper.release()
 
+    def _invoke_callbacks(self) -> None:
+        for callback in self._callback_list or ():
+            try:
+                callback(self)
+            except Exception:  # a BaseException propagates, as in the standard library
+                logger.exception(
+                    "done-callback %r of a future in pool %r raised", callback, self._pool
+                )
 
-class PoolFuture(Future[T]):
-    """A ``concurrent.futures.Future`` whose condition costs nothing until a thread waits."""
+    # ------------------------------------------------------------------ Future's methods
 
-    def __init__(self) -> None:  # replaces Future.__init__ only to swap the condition
-        self._condition = _LazyCondition()  # type: ignore[assignment]
-        self._state = PENDING
-        self._result: Any = None
-        self._exception: BaseException | None = None
-        self._waiters: list[Any] = []
-        self._done_callbacks: list[Any] = []
+    def cancel(self) -> bool:
+        with self._condition:
+            if self._state in (RUNNING, FINISHED):
+                return False
+            if self._state in _CANCELLED:
+                return True
+            self._state = CANCELLED
+            self._wake_sleepers()
+        self._invoke_callbacks()
+        return True
+
+    def result(self, timeout: float | None = None) -> T:
+        try:
+            with self._condition:
+                if self._state not in _DONE:
+                    self._sleep(timeout)
+                if self._state in _CANCELLED:
+                    raise CancelledError()
+                if self._state == FINISHED:
+                    if self._exception is not None:
+                        raise self._exception
+                    return self._result  # type: ignore[no-any-return]
+                raise FuturesTimeoutError()
+        finally:
+            self = None  # type: ignore[assignment]  # break the cycle through the traceback
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        with self._condition:
+            if self._state not in _DONE:
+                self._sleep(timeout)
+            if self._state in _CANCELLED:
+                raise CancelledError()
+            if self._state == FINISHED:
+                return self._exception
+            raise FuturesTimeoutError()
+
+    def set_result(self, result: T) -> None:
+        with self._condition:
+            if self._state in _DONE:
+                raise InvalidStateError(f"{self._state}: {self!r}")
+            self._result = result
+            self._state = FINISHED
+            for waiter in self._waiter_list or ():
+                waiter.add_result(self)
+            self._wake_sleepers()
+        self._invoke_callbacks()
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        with self._condition:
+            if self._state in _DONE:
+                raise InvalidStateError(f"{self._state}: {self!r}")
+            self._exception = exception
+            self._state = FINISHED
+            for waiter in self._waiter_list or ():
+                waiter.add_exception(self)
+            self._wake_sleepers()
+        self._invoke_callbacks()

@@ -162,7 +162,7 @@ class ThreadPool(Executor):
         check_callable("fn", fn)
         if self._propagate_context:
             fn = functools.partial(contextvars.copy_context().run, fn)
-        return (FUTURE, fn, args, kwargs, PoolFuture())
+        return (FUTURE, fn, args, kwargs, PoolFuture(self._core.name))
 
     async def run_async(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` on the pool and await its result without blocking the
