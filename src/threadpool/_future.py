@@ -13,7 +13,10 @@ garbage collector tracks, which on a no-op task cost more than the rest of the h
 - ``_waiters`` (the module's ``wait()``/``as_completed()`` entries) and ``_done_callbacks`` are
   made on first use, which happens under ``_condition`` as with the standard library.
 
-So a future is one tracked object until someone waits on it or adds a callback. The methods
+So a future is one tracked object until someone waits on it or adds a callback. One more
+difference: a done-callback that raises is logged on the ``threadpool`` logger with the pool's
+name, even for a ``BaseException``, which the standard library would let escape into the thread
+that completed the future (here, a worker, or the thread calling ``terminate()``). The methods
 that wait or notify are rewritten here, following the standard library's line by line; the
 others (``done``, ``running``, ``add_done_callback``, ``set_running_or_notify_cancel``, ...)
 are the standard library's own.
@@ -51,12 +54,13 @@ class PoolFuture(Future[T]):
     _waiter_list: list[Any] | None = None
     _callback_list: list[Callable[[Future[T]], object]] | None = None
 
+    _result: Any = None
+    _exception: BaseException | None = None
+
     def __init__(self, pool: str) -> None:  # replaces Future.__init__; see the module docstring
         self._pool = pool  # named when a done-callback fails
         self._condition = _thread.RLock()  # type: ignore[assignment]
         self._state = PENDING
-        self._result: Any = None
-        self._exception: BaseException | None = None
 
     def _get_waiters(self) -> list[Any]:
         if self._waiter_list is None:
@@ -111,7 +115,7 @@ class PoolFuture(Future[T]):
         for callback in self._callback_list or ():
             try:
                 callback(self)
-            except Exception:  # a BaseException propagates, as in the standard library
+            except BaseException:  # the standard library lets these escape, into our workers
                 logger.exception(
                     "done-callback %r of a future in pool %r raised", callback, self._pool
                 )

@@ -19,8 +19,10 @@ so a worker never dies of it.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import CancelledError
 from typing import Any, Callable, Final
+
+from ._future import PoolFuture
 
 __all__ = ("CALL", "CANCELLED", "COMPLETED", "FAILED", "FUTURE", "Task", "TaskKind")
 
@@ -39,15 +41,6 @@ def _tell(callback: Callable[[bool, Any], object], success: bool, value: object,
         callback(success, value)
     except BaseException:
         logger.exception("callback %r of a task in pool %r raised", callback, pool)
-
-
-def _settle(settle: Callable[..., object], *value: object, pool: str) -> None:
-    """Call ``future.set_result``/``set_exception``/``cancel``. Those run the future's
-    done-callbacks, and the standard library lets a ``BaseException`` from one escape."""
-    try:
-        settle(*value)
-    except BaseException:
-        logger.exception("a done-callback of a future in pool %r raised", pool)
 
 
 class TaskKind:
@@ -93,7 +86,8 @@ class _Call(TaskKind):
 
 
 class _Future(TaskKind):
-    """``(FUTURE, fn, args, kwargs, future)``: ``submit()``; the future is the waiter."""
+    """``(FUTURE, fn, args, kwargs, future)``: ``submit()``; the future, a ``PoolFuture``, is
+    the waiter. Its done-callbacks cannot raise into us: it logs what they raise."""
 
     __slots__ = ()
 
@@ -105,24 +99,22 @@ class _Future(TaskKind):
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
-            _settle(future.set_exception, exc, pool=pool)
+            future.set_exception(exc)
             return FAILED
-        _settle(future.set_result, result, pool=pool)
+        future.set_result(result)
         return COMPLETED
 
     @staticmethod
     def discard(task: Task, error: BaseException, pool: str) -> int:
-        future: Future[Any] = task[4]
+        future: PoolFuture[Any] = task[4]
         if isinstance(error, CancelledError):
             # cancel() alone does not wake concurrent.futures.wait()/as_completed(); the second
             # call moves the future to CANCELLED_AND_NOTIFIED, which does.
-            try:
-                _settle(future.cancel, pool=pool)
-            finally:
-                future.set_running_or_notify_cancel()
+            future.cancel()
+            future.set_running_or_notify_cancel()
             return CANCELLED
         if future.set_running_or_notify_cancel():
-            _settle(future.set_exception, error, pool=pool)
+            future.set_exception(error)
             return FAILED
         return CANCELLED
 
