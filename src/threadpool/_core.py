@@ -40,7 +40,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
-from queue import Empty, SimpleQueue
+from queue import Empty, Queue, SimpleQueue
 from typing import Any, Final
 
 from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
@@ -107,7 +107,7 @@ class PoolCore:
         self._initargs: Final = initargs
         self._thread_name_format: Final = thread_name_format
 
-        self._queue: SimpleQueue[Any] = SimpleQueue()
+        self._queue: SimpleQueue[Any] | Queue[Any] = _new_queue(idle_timeout)
         self._lock = threading.Lock()
         self._not_full = threading.Condition(self._lock)  # submitters blocked on a full queue
         self._terminated = threading.Condition(self._lock)  # join() waits here
@@ -281,7 +281,6 @@ class PoolCore:
             if task is _STOP:
                 with lock:
                     self._sentinels -= 1
-                    self._idle = min(self._idle, self._workers - 1)  # claims end with RUNNING
                     self._leave_locked()
                 return
             outcome = task[0].run(task, name)
@@ -292,7 +291,7 @@ class PoolCore:
                     self._unclaimed -= 1  # that task is no longer waiting for a worker
                     if self._blocked:
                         self._not_full.notify()
-                else:
+                elif self._state is RUNNING:  # claims, and so idleness, end with RUNNING
                     self._idle += 1
 
     def _leave_locked(self) -> None:
@@ -341,6 +340,7 @@ class PoolCore:
         """Enter ``state``, put one sentinel per worker, and (if ``discard``) take every task
         off the queue. The caller must end the returned tasks with _end_dropped()."""
         self._state = state
+        self._idle = 0  # no more claims: every worker now waits for its sentinel
         dropped: list[Task] = []
         if discard:
             while True:
@@ -435,10 +435,20 @@ class PoolCore:
         self._lock = threading.Lock()
         self._not_full = threading.Condition(self._lock)
         self._terminated = threading.Condition(self._lock)
-        self._queue = SimpleQueue()
+        self._queue = _new_queue(self._idle_timeout)
         self._state = TERMINATED
         self._forked = True
         self._workers = self._idle = self._unclaimed = self._sentinels = 0
         self._blocked = self._elsewhere = 0
         self._threads = set()
 
+
+def _new_queue(idle_timeout: float | None) -> SimpleQueue[Any] | Queue[Any]:
+    """The task queue: the C ``SimpleQueue``, unless workers wait with a time-out.
+
+    ``SimpleQueue.get(timeout=...)`` on CPython 3.11 and 3.12 can wait forever when another
+    consumer takes the item it was woken for just as its time runs out, so an idle worker
+    would outstay ``idle_timeout`` until the next task. ``queue.Queue`` (unbounded here) times
+    out correctly, at some cost per task, which only pools with an ``idle_timeout`` pay.
+    """
+    return SimpleQueue() if idle_timeout is None else Queue()
