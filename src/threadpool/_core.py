@@ -380,12 +380,12 @@ class PoolCore:
                 f"join() called from a worker, task or callback of pool {self.name!r}: "
                 "it would wait for itself"
             )
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
             if not self._terminated.wait_for(lambda: self._state is TERMINATED, timeout):
                 return False
             threads = list(self._threads)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for thread in threads:
+        for thread in threads:  # the rest of the same time-out
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
                 return False
