@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from concurrent.futures import CancelledError, Future
 from typing import Any, Callable
 
-from threadpool import PoolState, PoolStats, ThreadPool
+from support import WAIT as WAIT  # re-exported: the stress tests import their helpers from here
+from support import wait_until as wait_until
 
-WAIT = 10.0
-"""Bound for waits on what must happen: a hang fails the test in seconds, not at the timeout."""
+from threadpool import PoolState, PoolStats, ThreadPool
 
 SHORT = 0.02
 """Bound for waits on what must *not* happen (a blocked call returning, a pool terminating)."""
@@ -32,18 +32,6 @@ SCALE = max(1, int(os.environ.get("THREADPOOL_STRESS_ROUNDS", "1")))
 def rounds(base: int) -> range:
     """The rounds a scenario is repeated: ``base`` times ``THREADPOOL_STRESS_ROUNDS``."""
     return range(base * SCALE)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = WAIT) -> bool:
-    """Poll ``predicate`` until it holds, for states that no event announces (a submitter
-    blocked inside the pool, a counter updated just after a future was set). False after
-    ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.0005)
-    return True
 
 
 class Threads:
