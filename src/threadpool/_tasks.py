@@ -1,8 +1,9 @@
 """What travels through the task queue, and how a worker runs or discards it.
 
 A task is a plain tuple whose first item is its kind: ``(CALL, func, args, callback)`` for
-``run()`` and ``(FUTURE, fn, args, kwargs, future)`` for ``submit()`` and ``map()``. Tuples keep
-the per-task cost to one small allocation; the kind's two functions say what the tuple means.
+``run()`` and ``(FUTURE, fn, args, kwargs, future)`` for ``submit()`` (``map()`` has a kind of
+its own, in ``_map.py``). Tuples keep the per-task cost to one small allocation; the kind's two
+functions say what the tuple means.
 
 Every task ends exactly once, through one of these functions, which return the outcome so the
 pool can count it:
