@@ -21,9 +21,10 @@ def test_is_an_executor_and_a_thread_pool() -> None:
 
 def test_threads_are_named_with_the_prefix() -> None:
     with ThreadPoolExecutor(1, thread_name_prefix="io") as executor:
-        assert executor.submit(lambda: threading.current_thread().name).result() == "io_0"
+        name = executor.submit(lambda: threading.current_thread().name).result(timeout=WAIT)
+        assert name == "io_0"
     with ThreadPoolExecutor(1) as executor:
-        name = executor.submit(lambda: threading.current_thread().name).result()
+        name = executor.submit(lambda: threading.current_thread().name).result(timeout=WAIT)
     assert name.startswith("ThreadPoolExecutor-") and name.endswith("_0")
 
 
@@ -54,7 +55,7 @@ def test_same_code_same_results_as_the_standard_library() -> None:
         fs = [executor.submit(pow, i, 3) for i in range(30)]
         done, _ = cf.wait(fs, timeout=WAIT)
         return (
-            [f.result() for f in fs],
+            [f.result(timeout=WAIT) for f in fs],
             list(executor.map(abs, range(-10, 10))),
             {f.result() for f in cf.as_completed(done)},
         )

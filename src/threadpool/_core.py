@@ -153,22 +153,24 @@ class PoolCore:
                 if not may_block:
                     return FULL
                 self._wait_for_room_locked()
-            if self._idle:  # the common case, inline: no call while we hold the lock
-                self._idle -= 1
-            else:
-                self._claim_locked(1)
+            self._claim_locked(1)
             self._submitted += 1
             self._queue.put(task)
             return QUEUED
 
+    def take(self, task: Task) -> None:
+        """Accept ``task``, blocking for room if need be, or run it here when accept() says
+        RUN_HERE. Raises as accept() does."""
+        if self.accept(task) == RUN_HERE:
+            self.run_here(task)
+
     def accept_all(self, tasks: list[Task]) -> None:
-        """Accept every task of ``tasks``, in order, as accept() would one at a time, running
-        those that accept() answers RUN_HERE. Without a queue bound, all go in under one lock.
-        Raises as accept() does; on an unbounded queue none of the tasks was accepted then."""
+        """Take every task of ``tasks``, in order, as take() would one at a time. Without a
+        queue bound, all go in under one lock. Raises as accept() does; on an unbounded queue
+        none of the tasks was accepted then."""
         if self._max_queue:
             for task in tasks:
-                if self.accept(task) != QUEUED:
-                    self.run_here(task)
+                self.take(task)
             return
         with self._lock:
             if self._state is not RUNNING:

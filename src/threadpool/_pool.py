@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 
 from . import _lifecycle
 from ._checks import check_callable, check_int, check_seconds
-from ._core import FULL, QUEUED, RUN_HERE, PoolCore
+from ._core import FULL, RUN_HERE, PoolCore
 from ._future import PoolFuture
 from ._map import map_ordered
 from ._state import PoolState, PoolStats
@@ -136,11 +136,7 @@ class ThreadPool(Executor):
         check_callable("callback", callback, optional=True)
         if type(args) is not tuple:
             args = _as_args(args)
-        if self._propagate_context:
-            func = functools.partial(contextvars.copy_context().run, func)
-        task = (CALL, func, args, callback)
-        if self._core.accept(task) != QUEUED:
-            self._core.run_here(task)
+        self._core.take((CALL, self._in_callers_context(func), args, callback))
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Schedule ``fn(*args, **kwargs)`` and return a `concurrent.futures.Future`.
@@ -152,17 +148,21 @@ class ThreadPool(Executor):
             BrokenThreadPool: A worker's initializer failed.
         """
         task = self._future_task(fn, args, kwargs)
-        if self._core.accept(task) != QUEUED:
-            self._core.run_here(task)
+        self._core.take(task)
         return task[4]  # type: ignore[no-any-return]
 
     def _future_task(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[Any, ...]:
         check_callable("fn", fn)
-        if self._propagate_context:
-            fn = functools.partial(contextvars.copy_context().run, fn)
-        return (FUTURE, fn, args, kwargs, PoolFuture(self._core.name))
+        return (FUTURE, self._in_callers_context(fn), args, kwargs, PoolFuture(self._core.name))
+
+    def _in_callers_context(self, fn: Callable[..., T]) -> Callable[..., T]:
+        """``fn`` as a task should call it: with ``propagate_context``, in a copy of the
+        calling thread's context, taken now."""
+        if not self._propagate_context:
+            return fn
+        return functools.partial(contextvars.copy_context().run, fn)
 
     async def run_async(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` on the pool and await its result without blocking the
