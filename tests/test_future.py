@@ -92,6 +92,16 @@ def test_cancel_rules(make_future: MakeFuture) -> None:
     assert not pending.set_running_or_notify_cancel()
 
 
+def test_set_running_twice_or_after_done_is_an_error(make_future: MakeFuture) -> None:
+    running, done = make_future(), make_future()
+    assert running.set_running_or_notify_cancel()
+    done.set_result(1)
+    for future in (running, done):
+        with pytest.raises(RuntimeError, match="unexpected state"):
+            future.set_running_or_notify_cancel()
+    assert running.running() and done.result() == 1
+
+
 def test_set_twice_is_an_error(make_future: MakeFuture) -> None:
     future = make_future()
     future.set_result(1)

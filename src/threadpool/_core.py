@@ -154,7 +154,9 @@ class PoolCore:
         when full with ``on_full="reject"``, and whatever starting a thread raised. When it
         raises, nothing was accepted.
         """
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # not ``with``, which costs twice as much on this path of every task
+        try:
             if self._state is not RUNNING:
                 self._refuse_locked()
             if self._max_queue and self._unclaimed >= self._max_queue:
@@ -174,6 +176,8 @@ class PoolCore:
             self._submitted += 1
             self._queue.put(task)
             return QUEUED
+        finally:
+            lock.release()
 
     def take(self, task: Task) -> None:
         """Accept ``task``, blocking for room if need be, or run it here when accept() says
