@@ -204,9 +204,12 @@ class PoolCore:
 
     def _claim_locked(self, count: int) -> None:
         """Find a worker for each of ``count`` tasks about to be queued (see "Claims")."""
-        from_idle = min(self._idle, count)
-        self._idle -= from_idle
-        count -= from_idle
+        idle = self._idle
+        if idle >= count:
+            self._idle = idle - count
+            return
+        self._idle = 0
+        count -= idle
         started = 0
         try:
             while count and self._workers < self.max_workers:
@@ -214,7 +217,7 @@ class PoolCore:
                 started += 1
                 count -= 1
         except BaseException:
-            self._idle += from_idle + started  # nothing gets queued: they are idle again
+            self._idle = idle + started  # nothing gets queued: they are idle again
             raise
         self._unclaimed += count
 
