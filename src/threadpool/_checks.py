@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ("check_callable", "check_int", "check_seconds")
+__all__ = ("check_callable", "check_int", "check_seconds", "not_callable")
 
 
 def check_int(name: str, value: object, *, minimum: int) -> int:
@@ -32,4 +32,10 @@ def check_callable(name: str, value: Any, *, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not callable(value):
-        raise TypeError(f"{name} must be callable, got {value!r}")
+        raise not_callable(name, value)
+
+
+def not_callable(name: str, value: object) -> TypeError:
+    """The error for an argument that must be callable. Paths run for every task test
+    ``callable()`` inline and call this only to fail."""
+    return TypeError(f"{name} must be callable, got {value!r}")

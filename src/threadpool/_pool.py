@@ -13,7 +13,7 @@ from concurrent.futures import Executor, Future
 from typing import Any, Literal, TypeVar
 
 from . import _lifecycle
-from ._checks import check_callable, check_int, check_seconds
+from ._checks import check_callable, check_int, check_seconds, not_callable
 from ._core import FULL, RUN_HERE, PoolCore
 from ._future import PoolFuture
 from ._map import map_ordered
@@ -132,11 +132,17 @@ class ThreadPool(Executor):
             QueueFullError: The queue is full and ``on_full="reject"``.
             BrokenThreadPool: A worker's initializer failed.
         """
-        check_callable("func", func)
-        check_callable("callback", callback, optional=True)
+        # The checks are inline (callable() first, the helper only to fail): this is the path
+        # of every task, and a call per check would cost more than the rest of the checking.
+        if not callable(func):
+            raise not_callable("func", func)
+        if callback is not None and not callable(callback):
+            raise not_callable("callback", callback)
         if type(args) is not tuple:
             args = _as_args(args)
-        self._core.take((CALL, self._in_callers_context(func), args, callback))
+        if self._propagate_context:
+            func = _in_callers_context(func)
+        self._core.take((CALL, func, args, callback))
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Schedule ``fn(*args, **kwargs)`` and return a `concurrent.futures.Future`.
@@ -154,15 +160,11 @@ class ThreadPool(Executor):
     def _future_task(
         self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[Any, ...]:
-        check_callable("fn", fn)
-        return (FUTURE, self._in_callers_context(fn), args, kwargs, PoolFuture(self._core.name))
-
-    def _in_callers_context(self, fn: Callable[..., T]) -> Callable[..., T]:
-        """``fn`` as a task should call it: with ``propagate_context``, in a copy of the
-        calling thread's context, taken now."""
-        if not self._propagate_context:
-            return fn
-        return functools.partial(contextvars.copy_context().run, fn)
+        if not callable(fn):
+            raise not_callable("fn", fn)
+        if self._propagate_context:
+            fn = _in_callers_context(fn)
+        return (FUTURE, fn, args, kwargs, PoolFuture(self._core.name))
 
     async def run_async(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args, **kwargs)`` on the pool and await its result without blocking the
@@ -287,6 +289,12 @@ class ThreadPool(Executor):
         return f"<{type(self).__name__} {self.name!r} {self.state.value}>"
 
 
+def _in_callers_context(fn: Callable[..., T]) -> Callable[..., T]:
+    """``fn``, to be called in a copy of the calling thread's context, taken now
+    (``propagate_context``)."""
+    return functools.partial(contextvars.copy_context().run, fn)
+
+
 def _in_copies_of(context: contextvars.Context, fn: Callable[..., T]) -> Callable[..., T]:
     """``fn`` run in a fresh copy of ``context`` at each call: a context can be entered by one
     thread at a time, and one item's changes must not reach the next."""
@@ -310,8 +318,7 @@ async def _submit_off_loop(submit: Callable[[], Future[T]]) -> Future[T]:
     """Call a blocking ``submit`` in the loop's default executor, in the coroutine's context
     (which ``propagate_context`` hands to the task); if our caller is cancelled while it
     blocks, cancel the task as soon as it is in."""
-    in_context = functools.partial(contextvars.copy_context().run, submit)
-    submitting = asyncio.get_running_loop().run_in_executor(None, in_context)
+    submitting = asyncio.get_running_loop().run_in_executor(None, _in_callers_context(submit))
     try:
         return await asyncio.shield(submitting)
     except asyncio.CancelledError:
