@@ -56,6 +56,16 @@ def _git_commit() -> str:
         return "unknown"
 
 
+def _steal_ticks() -> int | None:
+    """CPU time taken by the hypervisor from this virtual machine, in clock ticks (Linux)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+        return int(fields[8])  # "cpu  user nice system idle iowait irq softirq steal ..."
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _meta(mode: str, reps: int) -> dict[str, Any]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
@@ -120,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         progress("benchmarks: threadpool is not importable; measuring the stdlib only")
     bench = Bench(sizes)
     results: dict[str, Result] = {}
+    steal_start = _steal_ticks()
     started = time.perf_counter()
     for name in names:
         progress(f"[{name}]")
@@ -130,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     meta["load_average_end"] = " ".join(f"{x:.2f}" for x in load)
     meta["total_seconds"] = round(time.perf_counter() - started, 1)
+    steal_end = _steal_ticks()
+    if steal_start is not None and steal_end is not None:
+        # A busy host slows every implementation, but not alike: GIL hand-offs suffer most.
+        stolen = (steal_end - steal_start) / os.sysconf("SC_CLK_TCK")
+        cpu_seconds = meta["total_seconds"] * (os.cpu_count() or 1)
+        meta["cpu_time_stolen_by_the_host"] = f"{stolen:.1f} s ({stolen / cpu_seconds:.1%})"
     meta["warnings"] = sorted(set(bench.leaks))
     md, js = report.write(results, meta, args.out)
     written = [] if (args.quick or args.no_charts) else charts.write(results, args.out)
