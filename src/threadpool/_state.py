@@ -34,7 +34,9 @@ class PoolStats:
     """A consistent snapshot of a pool's counters, taken under its lock by ``ThreadPool.stats()``.
 
     Once a pool is ``TERMINATED`` (or whenever nothing is in flight),
-    ``submitted == completed + failed + cancelled``.
+    ``submitted == completed + failed + cancelled``. While a worker is busy, the tasks it has
+    just finished may still count as ``running``: it counts them when it next gets the pool's
+    lock without waiting, and at the latest before it waits for more work.
     """
 
     state: PoolState
