@@ -109,12 +109,16 @@ def test_map_yields_a_chunk_up_to_the_failing_item(make_pool: Callable[..., Thre
     assert next(results) == 5
     with pytest.raises(ZeroDivisionError):
         next(results)
+    assert list(results) == []  # and it stays ended, as a generator does
 
 
-def test_map_timeout_counts_from_the_call(make_pool: Callable[..., ThreadPool]) -> None:
+@pytest.mark.parametrize("chunksize", [1, 2])
+def test_map_timeout_counts_from_the_call(
+    make_pool: Callable[..., ThreadPool], chunksize: int
+) -> None:
     pool = make_pool(1)
     release = threading.Event()
-    results = pool.map(lambda _: release.wait(WAIT), range(2), timeout=0.05)
+    results = pool.map(lambda _: release.wait(WAIT), range(4), timeout=0.05, chunksize=chunksize)
     with pytest.raises(futures.TimeoutError):
         next(results)
     release.set()
@@ -157,6 +161,36 @@ def test_map_closed_early_cancels_what_is_left(make_pool: Callable[..., ThreadPo
     assert pool.join(WAIT)
     assert ran == [0]
     assert pool.stats().cancelled == 9
+
+
+@pytest.mark.parametrize("drop", ["close", "del"])
+def test_chunked_map_closed_or_dropped_mid_chunk_stops_and_cancels_what_is_left(
+    make_pool: Callable[..., ThreadPool], drop: str
+) -> None:
+    pool = make_pool(1)
+    second_chunk_started, release = threading.Event(), threading.Event()
+    ran: list[int] = []
+
+    def work(i: int) -> int:
+        if i == 4:
+            second_chunk_started.set()
+            release.wait(WAIT)
+        ran.append(i)
+        return i
+
+    results = pool.map(work, range(40), chunksize=4)
+    assert next(results) == 0  # inside the first chunk's results
+    assert second_chunk_started.wait(WAIT)
+    if drop == "close":
+        results.close()
+        assert list(results) == []  # the rest of the first chunk too, as a closed generator
+    else:
+        del results
+    release.set()
+    pool.close()
+    assert pool.join(WAIT)
+    assert ran == list(range(8))  # the first two chunks; the eight others never started
+    assert pool.stats().cancelled == 8
 
 
 def test_map_reads_iterables_like_builtin_map(make_pool: Callable[..., ThreadPool]) -> None:

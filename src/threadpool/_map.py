@@ -8,19 +8,21 @@ when the next one is not there yet. The hand-off needs no lock: the iterator wri
 result or the task wakes it (a stale wake-up only costs the iterator one more look).
 
 With ``chunksize=n`` one task calls ``fn`` on ``n`` items, so the per-task cost is paid once per
-chunk. If ``fn`` raises inside a chunk, the items before it are still yielded, then the
-exception is raised, as if each item had been a task of its own.
+chunk, and the caller takes the items of a chunk's results through a C chain (``_Items``),
+not one generator step each. If ``fn`` raises inside a chunk, the items before it are still
+yielded, then the exception is raised, as if each item had been a task of its own.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from queue import Empty, SimpleQueue
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
 
@@ -119,6 +121,8 @@ def map_ordered(
         submitted += len(batch)
     results = _results(run, submitted, tasks, accept, deadline, chunked)
     next(results)  # into the try block, so closing or dropping it before any result cancels
+    if chunked:
+        return _Items.over(results)
     return results
 
 
@@ -133,7 +137,7 @@ def _results(
     accept: Callable[[list[Task]], None],
     deadline: float | None,
     chunked: bool,
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     outcomes = run.outcomes
     try:
         yield None  # where map_ordered() leaves it
@@ -150,15 +154,35 @@ def _results(
                 outcome = _wait_for(run, index, deadline)
             result, error = outcome
             del outcome
-            if chunked:
-                yield from result
-            elif error is None:
-                yield result
+            if chunked or error is None:
+                yield result  # for a chunk, the list of its results (up to a failing item)
             del result
             if error is not None:
                 raise error
     finally:  # closed, dropped, failed or timed out: what has not started will not run
         run.cancelled = True
+
+
+class _Items(itertools.chain[Any]):
+    """What a chunked ``map()`` returns: the items of each chunk's list of results, in order.
+
+    A chain over the lists that the ``_results`` generator yields, so an item costs a C call,
+    not a generator resumption (which took a fifth of a 200,000-item map's time). Like the
+    generator it can be closed, which cancels what has not started, and it stops there.
+    """
+
+    __slots__ = ("_chunks",)
+    _chunks: Generator[Any, None, None]
+
+    @classmethod
+    def over(cls, chunks: Generator[Any, None, None]) -> _Items:
+        items = cast(_Items, cls.from_iterable(chunks))
+        items._chunks = chunks
+        return items
+
+    def close(self) -> None:
+        self._chunks.close()
+        collections.deque(self, maxlen=0)  # drop the rest of the chunk being taken
 
 
 def _wait_for(run: MapRun, index: int, deadline: float | None) -> tuple[Any, Any]:
