@@ -178,7 +178,7 @@ def test_chunked_map_closed_or_dropped_mid_chunk_stops_and_cancels_what_is_left(
         ran.append(i)
         return i
 
-    results = pool.map(work, range(40), chunksize=4)
+    results = pool.map(work, range(40), chunksize=4, timeout=WAIT)
     assert next(results) == 0  # inside the first chunk's results
     assert second_chunk_started.wait(WAIT)
     if drop == "close":
