@@ -93,5 +93,6 @@ def main() -> None:
             f"| {statistics.median(our_switches):.0f} / {statistics.median(std_switches):.0f} |"
         )
 
+
 if __name__ == "__main__":
     main()
