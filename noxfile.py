@@ -188,4 +188,4 @@ def bench_smoke(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks", "--quick", *session.posargs)
     # The diagnostic scripts, at their smallest (instructions.py needs valgrind: not here).
     session.run("python", "benchmarks/floor.py", "--reps", "1", "--tasks", "2000")
-    session.run("python", "benchmarks/io_trace.py", "--reps", "1")
+    session.run("python", "-m", "benchmarks.io_trace", "--reps", "1")

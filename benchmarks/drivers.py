@@ -19,6 +19,9 @@ from typing import Any, ClassVar
 
 Task = Callable[[], object]
 
+WAIT = 600.0
+"""Seconds a batch may wait for its tasks: a hung pool fails the run instead of stalling it."""
+
 
 def load_threadpool() -> Any | None:
     """Import :mod:`threadpool`: installed copy first, then ``src/`` of this checkout."""
@@ -50,8 +53,9 @@ class Driver:
         self.workers = workers
         self.closed = False
 
-    def batch(self, fn: Task, n: int) -> None:
-        """Run *n* calls of *fn* and return once every one has finished."""
+    def batch(self, fn: Task, n: int) -> float:
+        """Run *n* calls of *fn* and return once every one has finished, with the
+        ``time.perf_counter()`` reading taken when the caller had submitted the last one."""
         raise NotImplementedError
 
     def fire(self, fn: Task) -> None:
@@ -85,9 +89,10 @@ class Serial(Driver):
     key = "serial"
     label = "serial loop (floor)"
 
-    def batch(self, fn: Task, n: int) -> None:
+    def batch(self, fn: Task, n: int) -> float:
         for _ in range(n):
             fn()
+        return time.perf_counter()
 
     def fire(self, fn: Task) -> None:
         fn()
@@ -101,11 +106,13 @@ class _ExecutorDriver(Driver):
 
     pool: Any
 
-    def batch(self, fn: Task, n: int) -> None:
+    def batch(self, fn: Task, n: int) -> float:
         submit = self.pool.submit
         futures = [submit(fn) for _ in range(n)]
+        submitted = time.perf_counter()
         for future in futures:
-            future.result()
+            future.result(timeout=WAIT)
+        return submitted
 
     def fire(self, fn: Task) -> None:
         self.pool.submit(fn)
@@ -139,11 +146,13 @@ class MPThreadPool(Driver):
         super().__init__(workers)
         self.pool = mpp.ThreadPool(processes=workers)
 
-    def batch(self, fn: Task, n: int) -> None:
+    def batch(self, fn: Task, n: int) -> float:
         apply_async = self.pool.apply_async
         results = [apply_async(fn) for _ in range(n)]
+        submitted = time.perf_counter()
         for result in results:
-            result.get()
+            result.get(timeout=WAIT)
+        return submitted
 
     def fire(self, fn: Task) -> None:
         self.pool.apply_async(fn)
@@ -194,7 +203,7 @@ class TPRun(TPSubmit):
     key = "tp.run"
     label = "threadpool.ThreadPool.run + callback"
 
-    def batch(self, fn: Task, n: int) -> None:
+    def batch(self, fn: Task, n: int) -> float:
         done = threading.Event()
         failures: list[object] = []
         ticket = itertools.count(1)  # next() on a count is atomic under the GIL
@@ -208,10 +217,12 @@ class TPRun(TPSubmit):
         run = self.pool.run
         for _ in range(n):
             run(fn, (), callback)
-        if not done.wait(timeout=600):
+        submitted = time.perf_counter()
+        if not done.wait(timeout=WAIT):
             raise RuntimeError("tp.run: callbacks never all arrived")
         if failures:
             raise RuntimeError(f"tp.run: {len(failures)} task(s) failed: {failures[0]!r}")
+        return submitted
 
     def fire(self, fn: Task) -> None:
         self.pool.run(fn, (), _ignore)

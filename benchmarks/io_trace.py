@@ -5,63 +5,27 @@ It splits each worker's time beyond its sleeps into the wait before its first ta
 gaps between one task's end and the next one's start, and splits the gaps at the moment the
 caller has finished submitting. While the caller submits, it holds the GIL that every worker
 needs to start its next task; after that, a gap is the pool's own per-task cost. The pools
-are warmed up as the io benchmark warms them (every worker started, 1,000 no-op tasks).
+are the io benchmark's drivers, warmed up as it warms them.
 
-    python benchmarks/io_trace.py [--reps 7]
+    python -m benchmarks.io_trace [--reps 7]
 """
 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
 import gc
-import itertools
 import statistics
 import sys
 import threading
 import time
-from pathlib import Path
-from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-import threadpool
+from .drivers import DRIVERS, warm_up
 
 TASKS, WORKERS, PAUSE = 2_000, 64, 0.005
-
-
-def submit_all(pool: Any, fn: Callable[[], None]) -> float:
-    """Submit every task, return when the caller was done submitting, then wait for all."""
-    futures = [pool.submit(fn) for _ in range(TASKS)]
-    submitted = time.perf_counter()
-    for future in futures:
-        future.result()
-    return submitted
-
-
-def run_all(pool: threadpool.ThreadPool, fn: Callable[[], None]) -> float:
-    done = threading.Event()
-    ticket = itertools.count(1)
-
-    def callback(success: bool, value: object) -> None:
-        if next(ticket) == TASKS:
-            done.set()
-
-    for _ in range(TASKS):
-        pool.run(fn, (), callback)
-    submitted = time.perf_counter()
-    done.wait()
-    return submitted
-
-
-CASES: dict[str, tuple[Callable[[], Any], Callable[[Any, Callable[[], None]], float]]] = {
-    "tp.run": (lambda: threadpool.ThreadPool(WORKERS), run_all),
-    "tp.submit": (lambda: threadpool.ThreadPool(WORKERS), submit_all),
-    "std": (lambda: cf.ThreadPoolExecutor(WORKERS), submit_all),
-}
+CASES = ("tp.run", "tp.submit", "std")
 
 
 def trace(case: str) -> dict[str, float]:
-    make, drive = CASES[case]
     spans: list[tuple[int, float, float]] = []
 
     def task() -> None:
@@ -69,16 +33,15 @@ def trace(case: str) -> dict[str, float]:
         time.sleep(PAUSE)
         spans.append((threading.get_ident(), start, time.perf_counter()))
 
-    pool = make()
-    for future in [pool.submit(time.sleep, 0.002) for _ in range(WORKERS)]:  # start them all
-        future.result()
-    for future in [pool.submit(int) for _ in range(1_000)]:  # warm up as the io benchmark does
-        future.result()
-    gc.collect()
-    began = time.perf_counter()
-    submitted = drive(pool, task)
-    ended = time.perf_counter()
-    pool.shutdown()
+    driver = DRIVERS[case](WORKERS)
+    try:
+        warm_up(driver, 1_000)  # as the io benchmark warms its pools
+        gc.collect()
+        began = time.perf_counter()
+        submitted = driver.batch(task, TASKS)
+        ended = time.perf_counter()
+    finally:
+        driver.close()
 
     by_worker: dict[int, list[tuple[float, float]]] = {}
     for worker, start, end in spans:
