@@ -46,7 +46,9 @@ def trace(case: str) -> dict[str, float]:
     by_worker: dict[int, list[tuple[float, float]]] = {}
     for worker, start, end in spans:
         by_worker.setdefault(worker, []).append((start, end))
-    first_waits, gaps_while_submitting, gaps_after = [], [], []
+    first_waits: list[float] = []
+    gaps_while_submitting: list[float] = []
+    gaps_after: list[float] = []
     for runs in by_worker.values():
         runs.sort()
         first_waits.append(runs[0][0] - began)
