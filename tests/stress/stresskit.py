@@ -157,30 +157,37 @@ def assert_terminated(pool: ThreadPool, *, submitted: int | None = None) -> Pool
     return stats
 
 
-def check_claims(stats: PoolStats) -> None:
-    """The lazy-spawn promise, checked on one snapshot of a RUNNING pool (no ``caller_runs``).
+def check_claims(stats: PoolStats, max_queue: int = 0) -> None:
+    """The invariants of the counts and the lazy-spawn promise, on one snapshot.
 
-    Each queued task is claimed by a waiting worker, or, only when ``max_workers`` exist and
-    none is idle, left unclaimed for the next worker that finishes. So
-    ``workers + unclaimed == idle + pending + running`` with ``unclaimed > 0`` only at
-    ``max_workers``: below it, no task waits while a worker could start.
+    Every accepted task is counted in exactly one place; a worker runs one task at a time;
+    ``pending`` (tasks waiting for a busy worker) stays within ``max_queue``. While RUNNING,
+    each worker is idle, claimed by a queued task, or busy, and a task waits for a busy worker
+    only when ``max_workers`` exist and none is idle: no task waits while a worker could start.
     """
-    assert 0 <= stats.workers <= stats.max_workers, stats
+    in_flight = stats.pending + stats.assigned + stats.running + stats.in_callers
+    ended = stats.completed + stats.failed + stats.cancelled
+    assert stats.submitted == ended + in_flight, stats
+    assert min(stats.idle, stats.pending, stats.assigned, stats.running, stats.in_callers) >= 0
+    assert stats.running <= stats.workers <= stats.max_workers, stats
+    assert stats.idle + stats.assigned + stats.running <= stats.workers, stats
+    if max_queue:
+        assert stats.pending <= max_queue, stats
     if stats.state is not PoolState.RUNNING:
         return
-    outstanding = stats.idle + stats.pending + stats.running
-    if stats.workers < stats.max_workers or stats.idle > 0:
-        assert stats.workers == outstanding, f"a task waits while a worker could start: {stats}"
-    else:
-        assert stats.workers <= outstanding, stats
+    assert stats.workers == stats.idle + stats.assigned + stats.running, stats
+    if stats.pending:
+        assert stats.workers == stats.max_workers, f"a task waits while a worker could start: {stats}"
+        assert stats.idle == 0, f"a task waits while a worker is idle: {stats}"
 
 
 class Monitor:
     """Checks :func:`check_claims` on snapshot after snapshot in a thread of its own, until
     stopped; :meth:`stop` re-raises the first failure. As a context manager it stops on exit."""
 
-    def __init__(self, pool: ThreadPool) -> None:
+    def __init__(self, pool: ThreadPool, max_queue: int = 0) -> None:
         self._pool = pool
+        self._max_queue = max_queue
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self.snapshots = 0
@@ -190,7 +197,7 @@ class Monitor:
     def _watch(self) -> None:
         try:
             while not self._stop.is_set():
-                check_claims(self._pool.stats())
+                check_claims(self._pool.stats(), self._max_queue)
                 self.snapshots += 1
                 # Let go of the interpreter: the pool's lock is not fair, and a thread that
                 # takes it again at once can starve a worker waiting for it (for seconds, on
