@@ -17,7 +17,10 @@ from collections.abc import Iterable
 from concurrent.futures import CancelledError, Future
 from typing import Any, Callable
 
-from support import WAIT as WAIT  # re-exported: the stress tests import their helpers from here
+# re-exported: the stress tests import their helpers from here
+from support import WAIT as WAIT
+from support import Monitor as Monitor
+from support import check_claims as check_claims
 from support import wait_until as wait_until
 
 from threadpool import PoolState, PoolStats, ThreadPool
@@ -155,69 +158,6 @@ def assert_terminated(pool: ThreadPool, *, submitted: int | None = None) -> Pool
     if submitted is not None:
         assert stats.submitted == submitted, stats
     return stats
-
-
-def check_claims(stats: PoolStats, max_queue: int = 0) -> None:
-    """The invariants of the counts and the lazy-spawn promise, on one snapshot.
-
-    Every accepted task is counted in exactly one place; a worker runs one task at a time;
-    ``pending`` (tasks waiting for a busy worker) stays within ``max_queue``. While RUNNING,
-    each worker is idle, claimed by a queued task, or busy, and a task waits for a busy worker
-    only when ``max_workers`` exist and none is idle: no task waits while a worker could start.
-    """
-    in_flight = stats.pending + stats.assigned + stats.running + stats.in_callers
-    ended = stats.completed + stats.failed + stats.cancelled
-    assert stats.submitted == ended + in_flight, stats
-    assert min(stats.idle, stats.pending, stats.assigned, stats.running, stats.in_callers) >= 0
-    assert stats.running <= stats.workers <= stats.max_workers, stats
-    assert stats.idle + stats.assigned + stats.running <= stats.workers, stats
-    if max_queue:
-        assert stats.pending <= max_queue, stats
-    if stats.state is not PoolState.RUNNING:
-        return
-    assert stats.workers == stats.idle + stats.assigned + stats.running, stats
-    if stats.pending:
-        assert stats.workers == stats.max_workers, f"a task waits while a worker could start: {stats}"
-        assert stats.idle == 0, f"a task waits while a worker is idle: {stats}"
-
-
-class Monitor:
-    """Checks :func:`check_claims` on snapshot after snapshot in a thread of its own, until
-    stopped; :meth:`stop` re-raises the first failure. As a context manager it stops on exit."""
-
-    def __init__(self, pool: ThreadPool, max_queue: int = 0) -> None:
-        self._pool = pool
-        self._max_queue = max_queue
-        self._stop = threading.Event()
-        self._error: BaseException | None = None
-        self.snapshots = 0
-        self._thread = threading.Thread(target=self._watch, name="stress-monitor")
-        self._thread.start()
-
-    def _watch(self) -> None:
-        try:
-            while not self._stop.is_set():
-                check_claims(self._pool.stats(), self._max_queue)
-                self.snapshots += 1
-                # Let go of the interpreter: the pool's lock is not fair, and a thread that
-                # takes it again at once can starve a worker waiting for it (for seconds, on
-                # a loaded machine).
-                time.sleep(0)
-        except BaseException as exc:
-            self._error = exc
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(WAIT)
-        assert not self._thread.is_alive()
-        if self._error is not None:
-            raise self._error
-
-    def __enter__(self) -> Monitor:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def run_python(code: str, timeout: float = WAIT) -> subprocess.CompletedProcess[str]:
