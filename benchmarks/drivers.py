@@ -9,7 +9,6 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import importlib
-import itertools
 import multiprocessing.pool as mpp
 import sys
 import threading

@@ -24,7 +24,6 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-
 from support import Monitor
 
 from threadpool import PoolClosedError, PoolState, QueueFullError, ThreadPool
