@@ -48,8 +48,9 @@ that is all the claims rule needs: a worker takes a task only while it holds a c
 goes below zero. A task starts and ends, for the counts, at the moment its record is made:
 just after its worker takes it, and just after its future or callback has been told.
 
-After recording a finish, a worker tries the lock without waiting, to apply the log while it
-is short. It waits for the lock only when a submitter is blocked on a full queue
+A worker applies the log itself only now and then: when it has grown to ``_LOG_SPAN``
+records, it tries the lock without waiting. It waits for the lock only when a submitter is
+blocked on a full queue
 (``_blocked``): its finish may have made room, and only a lock holder can wake that
 submitter. The two meet at the log, whose appends are atomic: a submitter increments
 ``_blocked`` and appends ``_WAKE`` before it drains the log and sleeps; a worker appends its
@@ -102,6 +103,9 @@ NEXT: Final = 4
 """Added to an outcome: the worker ended a task and at once took the next one."""
 _WAKE: Final = 8
 """Appended by a submitter about to sleep on a full queue; counts nothing."""
+_LOG_SPAN: Final = 64
+"""Records a worker lets pile up before it tries to apply them itself: the lock's holders
+apply them anyway, and in one pass a record costs less than a pass per task."""
 
 # accept() tells its caller what became of the task.
 QUEUED: Final = 0
@@ -192,7 +196,7 @@ class PoolCore:
         lock = self._lock
         lock.acquire()  # not ``with``, which costs twice as much on this path of every task
         try:
-            if self._log:
+            if self._log and self._records_matter_locked():
                 self._apply_records_locked()
             if self._state is not RUNNING:
                 self._refuse_locked()
@@ -336,8 +340,9 @@ class PoolCore:
             except BaseException as exc:
                 self._break(exc)
                 return
-        get, take_next = self._queue.get, self._queue.get_nowait
-        record = self._log.append  # never the pool lock between tasks: see "Accounting"
+        get, take_next, is_empty = self._queue.get, self._queue.get_nowait, self._queue.empty
+        log = self._log
+        record = log.append  # never the pool lock between tasks: see "Accounting"
         lock = self._lock
         timeout = self._idle_timeout
         name = self.name
@@ -360,20 +365,34 @@ class PoolCore:
                 return
             outcome = task[0].run(task, name)
             task = None  # drop the function, arguments and future before taking the next
-            try:
-                task = take_next()
-            except Empty:
+            if is_empty():  # cheaper than the exception of an empty get_nowait()
                 record(outcome)
             else:
-                record(outcome if task is _STOP else outcome + NEXT)
+                try:
+                    task = take_next()
+                except Empty:  # another worker took it
+                    record(outcome)
+                else:
+                    record(outcome if task is _STOP else outcome + NEXT)
             if self._blocked:  # a submitter waits for the room this finish may have made
                 lock.acquire()
-            elif not lock.acquire(False):
-                continue  # the holder, or the next one, applies the record
+            elif len(log) < _LOG_SPAN or not lock.acquire(False):
+                continue  # the next holder of the lock applies the records
             try:
                 self._apply_records_locked()
             finally:
                 lock.release()
+
+    def _records_matter_locked(self) -> bool:
+        """Whether accept() must apply the log before it decides. Records only add idle
+        workers and take tasks off ``_unclaimed``, so the counts as they stand err one way:
+        a pool that looks to have room has room, and a task claimed by an idle worker, or
+        left unclaimed at ``max_workers``, ends up counted the same whether the log is applied
+        before the claim or after. Only a pool that looks full, or that would start a worker
+        while a recorded finish may have left one idle, must apply it first."""
+        if self._max_queue and self._unclaimed >= self._max_queue:
+            return True
+        return not self._idle and self._workers < self.max_workers
 
     def _leave_if_idle(self) -> bool:
         """After ``get()`` timed out: leave if this worker is idle (see "Claims")."""
