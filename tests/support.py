@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 WAIT = 10.0
 """Bound for waits on what must happen; a hang fails the test instead of stalling the run."""

@@ -7,6 +7,7 @@ import __future__
 import ast
 import importlib
 import inspect
+import itertools
 import os
 import sys
 import sysconfig
@@ -46,7 +47,7 @@ def attribute_docstring(module: Any, name: str) -> str | None:
     the attribute docstring that mkdocstrings shows for aliases such as ``OnFull``."""
     tree = ast.parse(inspect.getsource(module))
     body = tree.body
-    for node, following in zip(body, body[1:]):
+    for node, following in itertools.pairwise(body):
         targets = (
             node.targets
             if isinstance(node, ast.Assign)
