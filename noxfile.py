@@ -100,7 +100,7 @@ def wheel(session: nox.Session) -> Path:
         shutil.rmtree(dist, ignore_errors=True)
         session.install("build")
         session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT))
-        (built,) = dist.glob("threadpool-*.whl")
+        (built,) = dist.glob("typed_threadpool-*.whl")
         _built_wheel.append(built)
     return _built_wheel[0]
 
