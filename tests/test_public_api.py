@@ -6,6 +6,7 @@ import __future__
 
 import ast
 import importlib
+import importlib.metadata
 import inspect
 import itertools
 import os
@@ -163,6 +164,12 @@ def test_private_modules_all_agree_with_the_package(module_name: str) -> None:
 def test_version_is_a_string() -> None:
     assert isinstance(threadpool.__version__, str)
     assert threadpool.__version__.count(".") >= 2
+
+
+def test_version_is_the_installed_distributions() -> None:
+    """The package is installed as ``typed-threadpool`` (the index's ``threadpool`` is another
+    project), and its metadata carries the version written in ``threadpool.__version__``."""
+    assert importlib.metadata.version("typed-threadpool") == threadpool.__version__
 
 
 # ---------------------------------------------------------------- the package under test
