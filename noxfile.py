@@ -1,5 +1,7 @@
-"""Nox sessions: the test suite on every CPython from 3.9 to 3.13 that this machine has, run
+"""Nox sessions: the test suite on every CPython from 3.10 to 3.13 that this machine has, run
 against the built wheel (not ``src/``), plus lint, types, docs and a benchmark smoke run.
+CPython 3.14 and 3.15, which pyenv does not have here, run in a Debian chroot instead:
+``.ci/chroot-pythons WHEEL`` (as root; ``.ci/run`` does it).
 
     nox                            # every session
     nox -s tests                   # the suite on each interpreter found
@@ -39,7 +41,7 @@ nox.options.sessions = [
 ]
 
 ROOT = Path(__file__).resolve().parent
-PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 DEFAULT_PYTHON = "3.11"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 
@@ -47,7 +49,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 def expose_pyenv_interpreters() -> None:
     """Make pyenv's interpreters findable as ``python3.X`` on ``PATH``.
 
-    pyenv's shim for ``python3.9`` exists but fails unless 3.9 is the selected version, so a
+    pyenv's shim for ``python3.10`` exists but fails unless 3.10 is the selected version, so a
     plain ``PATH`` lookup finds a command that does not run. For each version in ``PYTHONS``,
     link the newest ``$(pyenv root)/versions/3.X.Y/bin/python3.X`` into ``.nox/.interpreters``
     and put that folder first on ``PATH``. Only the ``python3.X`` names are linked, so
@@ -108,7 +110,7 @@ def wheel(session: nox.Session) -> Path:
         shutil.rmtree(dist, ignore_errors=True)
         session.install("build")
         session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT))
-        (built,) = dist.glob("threadpool-*.whl")
+        (built,) = dist.glob("typed_threadpool-*.whl")
         _built_wheel.append(built)
     return _built_wheel[0]
 

@@ -33,7 +33,10 @@ def scaling_chart(result: Result, path: Path) -> None:
     workers: list[int] = result.params["workers"]
     tasks: int = result.params["tasks"]
     for ax, kind, title in zip(
-        axes, ("cpu", "io"), ("CPU-bound (pure Python, holds the GIL)", "IO-bound (sleep 5 ms)")
+        axes,
+        ("cpu", "io"),
+        ("CPU-bound (pure Python, holds the GIL)", "IO-bound (sleep 5 ms)"),
+        strict=True,
     ):
         series = result.metrics.get(f"{kind}_speedup", {})
         impls = sorted({k.split("@")[0] for k in series})

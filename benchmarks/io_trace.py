@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import statistics
 import sys
 import threading
@@ -52,7 +53,7 @@ def trace(case: str) -> dict[str, float]:
     for runs in by_worker.values():
         runs.sort()
         first_waits.append(runs[0][0] - began)
-        for (_, end), (start, _) in zip(runs, runs[1:]):
+        for (_, end), (start, _) in itertools.pairwise(runs):
             (gaps_while_submitting if end < submitted else gaps_after).append(start - end)
     return {
         "efficiency": TASKS * PAUSE / WORKERS / (ended - began),

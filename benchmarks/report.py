@@ -20,7 +20,7 @@ def median(values: Sequence[float]) -> float:
 
 def ratio(num: Sequence[float], den: Sequence[float]) -> float | None:
     """Median of per-repetition ratios ``num[i] / den[i]`` (``None`` if unavailable)."""
-    pairs = [a / b for a, b in zip(num, den) if b]
+    pairs = [a / b for a, b in zip(num, den, strict=False) if b]
     return statistics.median(pairs) if pairs else None
 
 

@@ -6,7 +6,9 @@ import __future__
 
 import ast
 import importlib
+import importlib.metadata
 import inspect
+import itertools
 import os
 import sys
 import sysconfig
@@ -46,7 +48,7 @@ def attribute_docstring(module: Any, name: str) -> str | None:
     the attribute docstring that mkdocstrings shows for aliases such as ``OnFull``."""
     tree = ast.parse(inspect.getsource(module))
     body = tree.body
-    for node, following in zip(body, body[1:]):
+    for node, following in itertools.pairwise(body):
         targets = (
             node.targets
             if isinstance(node, ast.Assign)
@@ -162,6 +164,12 @@ def test_private_modules_all_agree_with_the_package(module_name: str) -> None:
 def test_version_is_a_string() -> None:
     assert isinstance(threadpool.__version__, str)
     assert threadpool.__version__.count(".") >= 2
+
+
+def test_version_is_the_installed_distributions() -> None:
+    """The package is installed as ``typed-threadpool`` (the index's ``threadpool`` is another
+    project), and its metadata carries the version written in ``threadpool.__version__``."""
+    assert importlib.metadata.version("typed-threadpool") == threadpool.__version__
 
 
 # ---------------------------------------------------------------- the package under test

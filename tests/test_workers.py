@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 import weakref
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from support import WAIT, wait_until

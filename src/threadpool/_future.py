@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import _thread
 import logging
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, InvalidStateError
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures._base import (
@@ -35,7 +36,7 @@ from concurrent.futures._base import (
     PENDING,
     RUNNING,
 )
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 __all__ = ("PoolFuture",)
 

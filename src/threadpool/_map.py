@@ -104,12 +104,12 @@ def map_ordered(
     args: Iterator[Any]
     spread: Callable[..., Iterator[Any]] | None = None  # how a chunk's task calls fn
     if not chunked:
-        args = zip(*iterables)
+        args = zip(*iterables, strict=False)
     elif len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
         rows = iter(iterables[0])
         args, spread = iter(lambda: list(itertools.islice(rows, chunksize)), []), map
     else:
-        rows = zip(*iterables)
+        rows = zip(*iterables, strict=False)
         args = iter(lambda: list(itertools.islice(rows, chunksize)), [])
         spread = itertools.starmap
     run = MapRun()

@@ -6,11 +6,10 @@ import asyncio
 import contextvars
 import functools
 import os
-import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from . import _lifecycle
 from ._checks import check_callable, check_int, check_seconds, not_callable
@@ -19,11 +18,6 @@ from ._future import PoolFuture
 from ._map import map_ordered
 from ._state import PoolState, PoolStats
 from ._tasks import CALL, FUTURE
-
-if sys.version_info >= (3, 10):
-    from typing import ParamSpec
-else:  # pragma: no cover
-    from typing_extensions import ParamSpec
 
 __all__ = ("OnFull", "ThreadPool")
 

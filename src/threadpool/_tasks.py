@@ -20,8 +20,9 @@ so a worker never dies of it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import CancelledError
-from typing import Any, Callable, Final
+from typing import Any, Final
 
 from ._future import PoolFuture
 

@@ -13,9 +13,9 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, Future
-from typing import Any, Callable
+from typing import Any
 
 # re-exported: the stress tests import their helpers from here
 from support import WAIT as WAIT

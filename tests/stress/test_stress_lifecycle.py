@@ -11,8 +11,8 @@ import time
 import traceback
 import warnings
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Callable
 
 import pytest
 from stresskit import WAIT, Threads, assert_terminated, rounds, run_python

@@ -9,8 +9,9 @@ import contextlib
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from stresskit import (

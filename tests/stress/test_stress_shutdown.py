@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from stresskit import WAIT, Ledger, Threads, assert_terminated, rounds, wait_until
@@ -96,7 +97,7 @@ def test_shutdown_races_submitters(make_pool: MakePool, via: str, how: str) -> N
             # are accepted too. Each execution is counted by the task itself.
             assert stats.submitted >= 2 * len(accepted)
             for s in submitters:
-                for key, results in zip(s.accepted, s.results):
+                for key, results in zip(s.accepted, s.results, strict=False):
                     try:
                         assert list(results) == [key, key]
                     except CancelledError:

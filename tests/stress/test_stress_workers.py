@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
-from typing import Callable
 
 import pytest
 from stresskit import WAIT, Monitor, Threads, assert_terminated, check_claims, rounds, wait_until
