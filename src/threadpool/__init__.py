@@ -9,8 +9,6 @@ callbacks that never get lost.
 
 from __future__ import annotations
 
-import logging
-
 from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
 from ._executor import ThreadPoolExecutor
 from ._pool import OnFull, ThreadPool
@@ -28,5 +26,3 @@ __all__ = (
 )
 
 __version__ = "0.1.0"
-
-logging.getLogger("threadpool").addHandler(logging.NullHandler())

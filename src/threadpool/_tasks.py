@@ -37,11 +37,13 @@ Task = tuple[Any, ...]
 """``(kind, ...)``; see the module docstring."""
 
 
-def _tell(callback: Callable[[bool, Any], object], success: bool, value: object, pool: str) -> None:
+def _tell(
+    callback: Callable[[bool, Any], object], func: object, success: bool, value: object, pool: str
+) -> None:
     try:
         callback(success, value)
     except BaseException:
-        logger.exception("callback %r of a task in pool %r raised", callback, pool)
+        logger.exception("callback %r of task %r in pool %r raised", callback, func, pool)
 
 
 class TaskKind:
@@ -72,17 +74,17 @@ class _Call(TaskKind):
             if callback is None:
                 logger.error("task %r in pool %r raised", func, pool, exc_info=exc)
             else:
-                _tell(callback, False, exc, pool)
+                _tell(callback, func, False, exc, pool)
             return FAILED
         if callback is not None:
-            _tell(callback, True, result, pool)
+            _tell(callback, func, True, result, pool)
         return COMPLETED
 
     @staticmethod
     def discard(task: Task, error: BaseException, pool: str) -> int:
-        callback = task[3]
+        _, func, _, callback = task
         if callback is not None:
-            _tell(callback, False, error, pool)
+            _tell(callback, func, False, error, pool)
         return CANCELLED if isinstance(error, CancelledError) else FAILED
 
 
