@@ -43,9 +43,14 @@ def public_attributes() -> dict[str, Any]:
 
 def attribute_docstring(module: Any, name: str) -> str | None:
     """The string literal right after ``name = ...`` at the top level of ``module``'s source:
-    the attribute docstring that mkdocstrings shows for aliases such as ``OnFull``."""
+    the attribute docstring that mkdocstrings shows for aliases such as ``OnFull`` (which is
+    defined for type checkers only, under ``if TYPE_CHECKING:``, and made at run time on use)."""
     tree = ast.parse(inspect.getsource(module))
-    body = tree.body
+    body = [
+        inner
+        for node in tree.body
+        for inner in (node.body if isinstance(node, ast.If) else [node])
+    ]
     for node, following in zip(body, body[1:]):
         targets = (
             node.targets

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ("PoolState", "PoolStats")
 
@@ -29,7 +32,22 @@ class PoolState(enum.Enum):
     """Shut down, and every worker has left its loop."""
 
 
-@dataclass(frozen=True)
+_FIELDS: Final = (
+    "state",
+    "max_workers",
+    "workers",
+    "idle",
+    "pending",
+    "running",
+    "blocked",
+    "submitted",
+    "completed",
+    "failed",
+    "cancelled",
+    "rejected",
+)
+
+
 class PoolStats:
     """A consistent snapshot of a pool's counters, taken under its lock by ``ThreadPool.stats()``.
 
@@ -37,7 +55,14 @@ class PoolStats:
     ``submitted == completed + failed + cancelled``. While a worker is busy, the tasks it has
     just finished may still count as ``running``: it counts them when it next gets the pool's
     lock without waiting, and at the latest before it waits for more work.
+
+    Immutable, and compared, hashed, printed and pickled by its fields' values, as a frozen
+    dataclass would be. (It is not one: ``dataclasses`` imports ``inspect``, which would cost
+    more than the rest of ``import threadpool`` together.)
     """
+
+    __slots__ = _FIELDS
+    __match_args__ = _FIELDS
 
     state: PoolState
     """The pool's state when the snapshot was taken."""
@@ -63,3 +88,50 @@ class PoolStats:
     """Tasks cancelled before they started: by ``terminate()`` or through their future."""
     rejected: int
     """Calls refused: queue full with ``on_full="reject"``, or the pool closed or broken."""
+
+    def __init__(
+        self,
+        state: PoolState,
+        max_workers: int,
+        workers: int,
+        idle: int,
+        pending: int,
+        running: int,
+        blocked: int,
+        submitted: int,
+        completed: int,
+        failed: int,
+        cancelled: int,
+        rejected: int,
+    ) -> None:
+        values = (state, max_workers, workers, idle, pending, running, blocked, submitted,
+                  completed, failed, cancelled, rejected)  # fmt: skip
+        for name, value in zip(_FIELDS, values):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _FIELDS)
+
+    if not TYPE_CHECKING:  # hidden from type checkers, which would then allow any attribute
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AttributeError(f"PoolStats is a snapshot: cannot assign to field {name!r}")
+
+        def __delattr__(self, name: str) -> None:
+            raise AttributeError(f"PoolStats is a snapshot: cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not PoolStats:
+            return NotImplemented
+        assert isinstance(other, PoolStats)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
+        return f"PoolStats({fields})"
+
+    def __reduce__(self) -> tuple[type[PoolStats], tuple[object, ...]]:
+        return (PoolStats, self._values())

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import CancelledError
-from typing import Any, Callable, Final
 
 from ._future import PoolFuture
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Final
 
 __all__ = ("CALL", "CANCELLED", "COMPLETED", "FAILED", "FUTURE", "Task", "TaskKind")
 
@@ -33,7 +36,7 @@ COMPLETED: Final = 0
 FAILED: Final = 1
 CANCELLED: Final = 2
 
-Task = tuple[Any, ...]
+Task = tuple["Any", ...]
 """``(kind, ...)``; see the module docstring."""
 
 
