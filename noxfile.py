@@ -4,7 +4,7 @@ against the built wheel (not ``src/``), plus lint, types, docs and a benchmark s
     nox                            # every session
     nox -s tests                   # the suite on each interpreter found
     nox -s tests-3.12 -- -k async  # arguments after ``--`` go to pytest
-    nox -s lint types docs bench_smoke
+    nox -s lint types docs bench_smoke examples
 
 Interpreters are found on ``PATH`` as ``python3.X``; pyenv's versions are found too, even when
 only pyenv's shims are on ``PATH`` (see ``expose_pyenv_interpreters``). A version that is not
@@ -28,7 +28,7 @@ nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = False  # a missing version is skipped, loudly
 nox.options.download_python = "never"  # test what the machine has; fetch nothing
 nox.options.reuse_venv = "no"
-nox.options.sessions = ["tests", "lint", "types", "docs", "bench_smoke"]
+nox.options.sessions = ["tests", "lint", "types", "docs", "bench_smoke", "examples"]
 
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
@@ -190,3 +190,31 @@ def bench_smoke(session: nox.Session) -> None:
     session.run("python", "benchmarks/floor.py", "--reps", "1", "--tasks", "2000")
     session.run("python", "-m", "benchmarks.io_trace", "--reps", "1")
     session.run("python", "benchmarks/import_time.py", "--rounds", "1")
+
+
+EXAMPLE_OUTPUT = [
+    # (a line examples/scaling_out.py must print, as a regular expression)
+    r"threadpool\.ThreadPool +[0-9.]+ s",
+    r"ProcessPoolExecutor +[0-9.]+ s",
+    r"Dask cluster: scheduler and \d+ workers on tcp://127\.0\.0\.1:\d+(, tcp://127\.0\.0\.1:\d+)+",
+    r"Dask ClientExecutor +[0-9.]+ s",
+    r"all executors returned the same 8 counts",
+]
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def examples(session: nox.Session) -> None:
+    """Run examples/scaling_out.py against the wheel with the ``distributed`` extra: on a
+    ThreadPool, a ProcessPoolExecutor and a local Dask cluster that it starts on the loopback
+    address and stops; check that every run happened and that they agreed. Bounded in time."""
+    session.install(f"{wheel(session)}[distributed]")
+    command = ["python", "examples/scaling_out.py"]
+    if shutil.which("timeout"):  # coreutils: kill a hung cluster instead of stalling CI
+        command = ["timeout", "--kill-after=10", "240", *command]
+    output = session.run(*command, silent=True, external=True)
+    assert isinstance(output, str)
+    session.log(output)
+    lines = output.splitlines()
+    for pattern in EXAMPLE_OUTPUT:
+        if not any(re.fullmatch(pattern, line) for line in lines):
+            session.error(f"examples/scaling_out.py printed no line like {pattern!r}")
