@@ -6,7 +6,12 @@ import enum
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
+    from dataclasses import dataclass as _checked_as
     from typing import Final
+else:
+
+    def _checked_as(**_options: object) -> object:
+        return lambda cls: cls
 
 __all__ = ("PoolState", "PoolStats")
 
@@ -48,6 +53,9 @@ _FIELDS: Final = (
 )
 
 
+# Type checkers see a frozen dataclass, so they reject an assignment to a field; at run time the
+# class below does what the dataclass would, without importing `dataclasses`.
+@_checked_as(frozen=True, init=False, repr=False, eq=False)
 class PoolStats:
     """A consistent snapshot of a pool's counters, taken under its lock by ``ThreadPool.stats()``.
 
