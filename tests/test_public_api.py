@@ -31,10 +31,11 @@ def defined_in_package(obj: object) -> bool:
 
 def public_attributes() -> dict[str, Any]:
     """The package's attributes that do not start with ``_``, without the modules it imports
-    (``logging``) and ``from __future__`` features (``annotations``)."""
+    (``logging``) and ``from __future__`` features (``annotations``). Read through ``dir()``
+    and ``getattr()``, which include what the package makes on first use (``OnFull``)."""
     return {
         name: value
-        for name, value in vars(threadpool).items()
+        for name, value in ((name, getattr(threadpool, name)) for name in dir(threadpool))
         if not name.startswith("_")
         and not inspect.ismodule(value)
         and not isinstance(value, __future__._Feature)

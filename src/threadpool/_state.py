@@ -6,11 +6,11 @@ import enum
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
-    from dataclasses import dataclass as _checked_as
+    from dataclasses import dataclass as _typed_as_dataclass
     from typing import Final
 else:
 
-    def _checked_as(**_options: object) -> object:
+    def _typed_as_dataclass(**_options: object) -> object:
         return lambda cls: cls
 
 __all__ = ("PoolState", "PoolStats")
@@ -55,7 +55,7 @@ _FIELDS: Final = (
 
 # Type checkers see a frozen dataclass, so they reject an assignment to a field; at run time the
 # class below does what the dataclass would, without importing `dataclasses`.
-@_checked_as(frozen=True, init=False, repr=False, eq=False)
+@_typed_as_dataclass(frozen=True, init=False, repr=False, eq=False)
 class PoolStats:
     """A consistent snapshot of a pool's counters, taken under its lock by ``ThreadPool.stats()``.
 
@@ -123,15 +123,14 @@ class PoolStats:
     if not TYPE_CHECKING:  # hidden from type checkers, which would then allow any attribute
 
         def __setattr__(self, name: str, value: object) -> None:
-            raise AttributeError(f"PoolStats is a snapshot: cannot assign to field {name!r}")
+            raise AttributeError(f"PoolStats is a snapshot: cannot set {name!r}")
 
         def __delattr__(self, name: str) -> None:
-            raise AttributeError(f"PoolStats is a snapshot: cannot delete field {name!r}")
+            raise AttributeError(f"PoolStats is a snapshot: cannot delete {name!r}")
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not PoolStats:
+        if not isinstance(other, PoolStats):
             return NotImplemented
-        assert isinstance(other, PoolStats)
         return self._values() == other._values()
 
     def __hash__(self) -> int:
