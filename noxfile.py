@@ -28,7 +28,16 @@ nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = False  # a missing version is skipped, loudly
 nox.options.download_python = "never"  # test what the machine has; fetch nothing
 nox.options.reuse_venv = "no"
-nox.options.sessions = ["tests", "lint", "types", "docs", "bench_smoke", "examples"]
+nox.options.sessions = [
+    "tests",
+    "tests_fast_switching",
+    "tests_free_threaded",
+    "lint",
+    "types",
+    "docs",
+    "bench_smoke",
+    "examples",
+]
 
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
@@ -125,6 +134,10 @@ def tests(session: nox.Session) -> None:
     ``threadpool``: so ``import threadpool`` can only find the installed copy, which the
     check below and ``test_imported_from_site_packages_not_the_source_tree`` confirm.
     """
+    _run_installed_suite(session, env={})
+
+
+def _run_installed_suite(session: nox.Session, *paths: str, env: dict[str, str]) -> None:
     session.install("--no-compile", f"{wheel(session)}[test]")
     session.run("python", "-c", CHECK_INSTALLED)
     session.run(
@@ -133,9 +146,37 @@ def tests(session: nox.Session) -> None:
         "pytest",
         "-p",
         "no:cacheprovider",
+        *paths,
         *session.posargs,
-        env={"THREADPOOL_TEST_INSTALLED": "1"},
+        env={"THREADPOOL_TEST_INSTALLED": "1", **env},
     )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def tests_fast_switching(session: nox.Session) -> None:
+    """The stress and model tests with the interpreter switching threads every microsecond
+    for the whole session (``THREADPOOL_SWITCH_INTERVAL``), against the wheel."""
+    _run_installed_suite(
+        session, "tests/stress", "tests/model", env={"THREADPOOL_SWITCH_INTERVAL": "1e-6"}
+    )
+
+
+FREE_THREADED = ["3.14t", "3.13t"]
+
+GIL_DISABLED = """
+import sys
+if sys._is_gil_enabled():
+    sys.exit("this interpreter runs with the GIL enabled: the run would prove nothing")
+"""
+
+
+@nox.session(python=FREE_THREADED)
+def tests_free_threaded(session: nox.Session) -> None:
+    """The whole suite on a free-threaded interpreter (``python3.14t``, ``python3.13t``) with
+    ``PYTHON_GIL=0``, so that no extension can turn the GIL back on. nox skips it, saying so,
+    on a machine that has neither."""
+    session.run("python", "-c", GIL_DISABLED, env={"PYTHON_GIL": "0"})
+    _run_installed_suite(session, env={"PYTHON_GIL": "0"})
 
 
 @nox.session(python=DEFAULT_PYTHON)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any, Callable
@@ -10,6 +12,15 @@ import pytest
 from support import WAIT
 
 from threadpool import ThreadPool
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``THREADPOOL_SWITCH_INTERVAL=1e-6`` runs the whole session with the interpreter switching
+    threads that often, to force interleavings everywhere (CI runs the stress and model tests
+    so). The stress tests switch that fast anyway: see tests/stress/conftest.py."""
+    interval = os.environ.get("THREADPOOL_SWITCH_INTERVAL")
+    if interval:
+        sys.setswitchinterval(float(interval))
 
 
 @pytest.fixture(autouse=True)

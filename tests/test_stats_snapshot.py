@@ -16,7 +16,9 @@ FIELDS = (
     "workers",
     "idle",
     "pending",
+    "assigned",
     "running",
+    "in_callers",
     "blocked",
     "submitted",
     "completed",
@@ -34,9 +36,10 @@ def snapshot(**changes: object) -> PoolStats:
 
 
 def test_fields_are_set_by_keyword_and_by_position() -> None:
-    by_position = PoolStats(PoolState.CLOSING, *range(1, 12))
-    assert [getattr(by_position, name) for name in FIELDS] == [PoolState.CLOSING, *range(1, 12)]
-    assert by_position == snapshot(**dict(zip(FIELDS, [PoolState.CLOSING, *range(1, 12)])))
+    values = [PoolState.CLOSING, *range(1, len(FIELDS))]
+    by_position = PoolStats(*values)
+    assert [getattr(by_position, name) for name in FIELDS] == values
+    assert by_position == snapshot(**dict(zip(FIELDS, values)))
 
 
 def test_it_cannot_be_changed() -> None:

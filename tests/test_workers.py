@@ -89,15 +89,15 @@ def test_tasks_arriving_as_workers_time_out_all_run(make_pool: Callable[..., Thr
 def test_a_worker_does_not_wait_for_the_pool_lock_between_tasks(
     make_pool: Callable[..., ThreadPool], idle_timeout: float | None
 ) -> None:
-    # The worker's accounting after a task must not queue behind the pool lock (a GIL convoy):
-    # it goes on with the next task and accounts for both once the lock is free, before it
-    # sleeps, so the counts and the idle time-out come out right.
+    # A worker must not queue behind the pool lock after a task (that set off a lock convoy):
+    # it records what it did and goes on with the next task; the next holder of the lock
+    # applies the records, so the counts and the idle time-out still come out right.
     pool = make_pool(1, idle_timeout=idle_timeout)
     release = threading.Event()
     second_ran = threading.Event()
     pool.run(release.wait, (WAIT,))
     pool.run(second_ran.set)
-    with pool._core._lock:  # held as a submitter that lost the GIL would hold it
+    with pool._core._lock:  # held, as by a submitter the scheduler interrupted
         release.set()
         assert second_ran.wait(WAIT), "the worker waited for the lock instead of working"
     assert wait_until(lambda: pool.stats().completed == 2)

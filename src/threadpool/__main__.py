@@ -11,7 +11,7 @@ from typing import Any
 from threadpool import ThreadPool
 
 TASKS = 40
-SECONDS_PER_TASK = 0.05  # stands in for a network call: the thread waits, the GIL is free
+SECONDS_PER_TASK = 0.05  # stands in for a network call: the thread waits, others run
 
 
 def fetch(i: int) -> int:

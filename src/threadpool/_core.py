@@ -19,24 +19,42 @@ tasks, and it removes itself from ``_idle`` as it leaves. If ``_idle`` is 0, a t
 and claimed it (the ``get()`` lost the race), so it waits again and runs that task.
 
 The ``max_queue`` bound counts unclaimed tasks only: those waiting because every worker is
-busy. A claimed task is as good as started, so a pool with idle workers never reports itself
-full. A blocked submitter is woken when a finishing worker claims a waiting task.
+busy, which ``stats()`` reports as ``pending``. A claimed task (``_assigned``, until its worker
+takes it) is as good as started, so a pool with idle workers never reports itself full. A
+blocked submitter is woken when a finishing worker claims a waiting task.
 
-Accounting: a worker never waits for the lock between tasks
-============================================================
-After each task a worker applies the claims rule for itself (it claims an unclaimed task, or
-it is idle again) and counts the outcome, under the lock. If the lock is taken, it does not
-wait: it notes the task as *unaccounted* and goes on with the next queued task, and accounts
-for all of them the next time it gets the lock. Waiting there would hand the GIL around: the
-lock's holder may be a submitter that lost the GIL while holding it, and each thread that
-queues behind the lock gives the GIL up, so one contended moment grows into a convoy that
-costs a context switch per task (measured: 13,000 contended acquisitions in 100,000 tasks).
-A worker takes the next task without sleeping (``get(False)``) while it has tasks
-unaccounted, and accounts for them, waiting for the lock, before it sleeps in ``get()`` or
-leaves. So a worker that may time out or be counted idle has accounted for everything, and
-the counts lag only while the worker is busy. Until then its unaccounted tasks count as
-running, and the claims they would settle stay counted in ``_unclaimed``: both are
-conservative (a pool may look fuller, never emptier, and spawns rather than strands).
+Accounting: workers record, whoever holds the lock applies
+==========================================================
+The counts are exact for every holder of the pool lock, yet a worker never waits for that
+lock between tasks. Waiting there set off a lock convoy: the lock's holder may be a submitter
+that the scheduler interrupted while holding it, and each worker that queued behind it
+slept, so one contended moment grew into a context switch per task (13,000 contended
+acquisitions in 100,000 tasks, measured).
+
+Instead a worker *records* what it did in ``_log``, a ``collections.deque``, and goes on:
+
+- ``STARTED`` when it takes a task off the queue after waiting for one;
+- the task's outcome (``COMPLETED``, ``FAILED``, ``CANCELLED``) when it has ended it and the
+  queue is empty (it is about to wait);
+- ``NEXT + outcome`` when it has ended a task and at once taken the next one.
+
+Every thread that takes the lock applies the log before it reads or changes a count
+(``_apply_records_locked``, flat combining): a finish moves a task from ``_running`` to
+``_outcomes`` and applies the claims rule for its worker (it claims an unclaimed task, else,
+while RUNNING, it is idle again); a start moves a task from ``_assigned`` to ``_running``.
+One worker's records are applied in the order it made them, since the log is one FIFO, and
+that is all the claims rule needs: a worker takes a task only while it holds a claim
+(spawned for one, given one while idle, or taking one as it finishes), so ``_assigned`` never
+goes below zero. A task starts and ends, for the counts, at the moment its record is made:
+just after its worker takes it, and just after its future or callback has been told.
+
+After recording a finish, a worker tries the lock without waiting, to apply the log while it
+is short. It waits for the lock only when a submitter is blocked on a full queue
+(``_blocked``): its finish may have made room, and only a lock holder can wake that
+submitter. The two meet at the log, whose appends are atomic: a submitter increments
+``_blocked`` and appends ``_WAKE`` before it drains the log and sleeps; a worker appends its
+record and then reads ``_blocked``. Whichever append comes second, its thread sees the other's
+write: the submitter drains the worker's record, or the worker sees the submitter blocked.
 
 Stopping: a sentinel per worker
 ===============================
@@ -50,6 +68,7 @@ task is being ended elsewhere, moves the pool to TERMINATED.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import threading
@@ -78,6 +97,15 @@ CLOSING: Final = PoolState.CLOSING
 TERMINATING: Final = PoolState.TERMINATING
 TERMINATED: Final = PoolState.TERMINATED
 
+# What a worker records in ``_log`` (see "Accounting"). A finish is recorded as the task's
+# outcome (COMPLETED, FAILED or CANCELLED from _tasks: 0, 1 or 2).
+STARTED: Final = 3
+"""The worker took a task off the queue after waiting for one."""
+NEXT: Final = 4
+"""Added to an outcome: the worker ended a task and at once took the next one."""
+_WAKE: Final = 8
+"""Appended by a submitter about to sleep on a full queue; counts nothing."""
+
 # accept() tells its caller what became of the task.
 QUEUED: Final = 0
 """The task is on the queue; a worker will run it."""
@@ -94,12 +122,16 @@ class PoolCore:
     ``_lock`` guards every field below it. Whenever ``_lock`` is released:
 
     - ``0 <= _workers <= max_workers``; ``_workers`` counts threads started and not yet left.
-    - Every accepted task is in exactly one place: on the queue, being run (by a worker, or by a
-      caller under ``on_full="caller_runs"``), or being discarded, or ended and unaccounted by
-      its worker (so still running, to stats()), or ended and counted in ``_outcomes``. So
-      ``_submitted == sum(_outcomes) + pending + running``.
-    - Queued tasks + unaccounted tasks == claimed tasks + ``_unclaimed``, and ``_unclaimed > 0``
-      implies ``_idle == 0`` (see "Claims" and "Accounting" in the module docstring).
+    - Once ``_log`` is applied (every holder applies it first): every accepted task is counted in
+      exactly one of ``_unclaimed`` (queued, waiting for a busy worker), ``_assigned`` (queued or
+      just taken, claimed by a worker that has not recorded its start), ``_running`` (started by
+      a worker), ``_elsewhere`` (being run by its caller under ``on_full="caller_runs"``, or
+      being discarded) and ``_outcomes``. So ``_submitted == sum(_outcomes) + _unclaimed +
+      _assigned + _running + _elsewhere``, each term >= 0.
+    - ``_unclaimed > 0`` implies ``_idle == 0`` (see "Claims"); while RUNNING,
+      ``_workers == _idle + _assigned + _running`` (each worker is idle, claimed or busy), and
+      each worker runs one task at a time, so ``_running <= _workers``.
+    - With ``max_queue``: ``_unclaimed <= max_queue``.
     - ``_sentinels`` counts sentinels put and not yet taken by a worker's exit: 0 while RUNNING,
       and at most ``_workers`` after.
     - ``_state`` only moves forward; it is TERMINATED exactly when it is not RUNNING, no worker is
@@ -132,6 +164,7 @@ class PoolCore:
         self._not_full = threading.Condition(self._lock)  # submitters blocked on a full queue
         self._terminated = threading.Condition(self._lock)  # join() waits here
         self._here = threading.local()  # .depth: see _running_tasks_here()
+        self._log: collections.deque[int] = collections.deque()  # workers' records: "Accounting"
         # --- guarded by _lock ---
         self._state = RUNNING
         self._broken: BrokenThreadPool | None = None
@@ -139,6 +172,8 @@ class PoolCore:
         self._workers = 0
         self._idle = 0
         self._unclaimed = 0
+        self._assigned = 0
+        self._running = 0
         self._sentinels = 0
         self._blocked = 0  # submitters waiting in accept() for room
         self._elsewhere = 0  # tasks being run in a caller or discarded, outside any worker
@@ -160,6 +195,8 @@ class PoolCore:
         lock = self._lock
         lock.acquire()  # not ``with``, which costs twice as much on this path of every task
         try:
+            if self._log:
+                self._apply_records_locked()
             if self._state is not RUNNING:
                 self._refuse_locked()
             if self._max_queue and self._unclaimed >= self._max_queue:
@@ -197,6 +234,7 @@ class PoolCore:
                 self.take(task)
             return
         with self._lock:
+            self._apply_records_locked()
             if self._state is not RUNNING:
                 self._refuse_locked()
             self._claim_locked(len(tasks))
@@ -210,6 +248,7 @@ class PoolCore:
         idle = self._idle
         if idle >= count:
             self._idle = idle - count
+            self._assigned += count
             return
         self._idle = 0
         count -= idle
@@ -222,6 +261,7 @@ class PoolCore:
         except BaseException:
             self._idle = idle + started  # nothing gets queued: they are idle again
             raise
+        self._assigned += idle + started
         self._unclaimed += count
 
     def _wait_for_room_locked(self) -> None:
@@ -229,7 +269,14 @@ class PoolCore:
         # notifies, and so does every shutdown. On return, the state is RUNNING and there is room.
         self._blocked += 1
         try:
-            while self._unclaimed >= self._max_queue and self._state is RUNNING:
+            while True:
+                # Meet finishing workers at the log (see "Accounting"): after this append, a
+                # worker that records a finish either has its record drained here or sees
+                # ``_blocked`` and wakes us.
+                self._log.append(_WAKE)
+                self._apply_records_locked()
+                if self._unclaimed < self._max_queue or self._state is not RUNNING:
+                    break
                 self._not_full.wait()
         finally:
             self._blocked -= 1
@@ -292,60 +339,90 @@ class PoolCore:
             except BaseException as exc:
                 self._break(exc)
                 return
-        get = self._queue.get
+        get, take_next = self._queue.get, self._queue.get_nowait
+        record = self._log.append  # never the pool lock between tasks: see "Accounting"
         lock = self._lock
         timeout = self._idle_timeout
         name = self.name
-        ended: list[int] = []  # outcomes of the tasks this worker ran and has not accounted for
+        task: Any = None  # the task in hand, taken off the queue
         while True:
-            if ended:
-                try:
-                    task = get(False)  # never sleep with tasks unaccounted
-                except Empty:
-                    with lock:
-                        self._account_locked(ended)
-                    continue
-            else:
+            if task is None:
                 try:
                     task = get(timeout=timeout)
                 except Empty:
-                    with lock:
-                        if self._state is RUNNING and self._idle:
-                            self._idle -= 1
-                            self._leave_locked()
-                            return
+                    if self._leave_if_idle():
+                        return
                     continue  # a task claimed this worker as it timed out, or the pool stops
+                if task is not _STOP:
+                    record(STARTED)
             if task is _STOP:
                 with lock:
-                    self._account_locked(ended)
+                    self._apply_records_locked()
                     self._sentinels -= 1
                     self._leave_locked()
                 return
-            ended.append(task[0].run(task, name))
-            del task  # drop the function, arguments and future before waiting for the next
-            if lock.acquire(False):  # never wait for the lock here: see "Accounting"
-                try:
-                    self._account_locked(ended)
-                finally:
-                    lock.release()
+            outcome = task[0].run(task, name)
+            task = None  # drop the function, arguments and future before taking the next
+            try:
+                task = take_next()
+            except Empty:
+                record(outcome)
+            else:
+                record(outcome if task is _STOP else outcome + NEXT)
+            if self._blocked:  # a submitter waits for the room this finish may have made
+                lock.acquire()
+            elif not lock.acquire(False):
+                continue  # the holder, or the next one, applies the record
+            try:
+                self._apply_records_locked()
+            finally:
+                lock.release()
 
-    def _account_locked(self, ended: list[int]) -> None:
-        """Count the outcomes of tasks a worker ended, and empty ``ended``. For each task, apply
-        the claims rule: the worker claims a task waiting for a worker, else (while RUNNING)
-        it is idle again."""
+    def _leave_if_idle(self) -> bool:
+        """After ``get()`` timed out: leave if this worker is idle (see "Claims")."""
+        with self._lock:
+            self._apply_records_locked()
+            if self._state is RUNNING and self._idle:
+                self._idle -= 1
+                self._leave_locked()
+                return True
+            return False
+
+    def _apply_records_locked(self) -> None:
+        """Apply what the workers recorded in ``_log`` to the counts (see "Accounting").
+
+        For each finish, the claims rule: the worker claims a task waiting for a worker, else
+        (while RUNNING) it is idle again. The records are counted first and applied as a sum,
+        which comes to the same: only finishes change ``_unclaimed``.
+        """
+        log = self._log
+        popleft = log.popleft
         outcomes = self._outcomes
-        for outcome in ended:
-            outcomes[outcome] += 1
-        count = len(ended)
-        ended.clear()
-        if self._unclaimed:
-            claimed = min(self._unclaimed, count)
+        finished = started = 0
+        while log:  # only lock holders take records out, so each popleft() finds one
+            record = popleft()
+            if record == STARTED:
+                started += 1
+            elif record < NEXT:
+                outcomes[record] += 1
+                finished += 1
+            elif record != _WAKE:
+                outcomes[record - NEXT] += 1
+                finished += 1
+                started += 1
+        if not finished:
+            self._assigned -= started
+            self._running += started
+            return
+        claimed = min(self._unclaimed, finished)
+        if claimed:
             self._unclaimed -= claimed  # those tasks no longer wait for a worker
             if self._blocked:
                 self._not_full.notify(claimed)
-            count -= claimed
-        if count and self._state is RUNNING:  # claims, and so idleness, end with RUNNING
-            self._idle += count
+        if self._state is RUNNING:  # claims, and so idleness, end with RUNNING
+            self._idle += finished - claimed
+        self._assigned += claimed - started
+        self._running += started - finished
 
     def _leave_locked(self) -> None:
         self._workers -= 1
@@ -369,6 +446,7 @@ class PoolCore:
         )
         error.__cause__ = exc
         with self._lock:
+            self._apply_records_locked()
             if self._broken is None:
                 self._broken = error
             self._workers -= 1  # this worker leaves without taking a sentinel
@@ -392,6 +470,7 @@ class PoolCore:
     def _stop_locked(self, state: PoolState, *, discard: bool) -> list[Task]:
         """Enter ``state``, put one sentinel per worker, and (if ``discard``) take every task
         off the queue. The caller must end the returned tasks with _end_dropped()."""
+        self._apply_records_locked()
         self._state = state
         self._idle = 0  # no more claims: every worker now waits for its sentinel
         dropped: list[Task] = []
@@ -405,6 +484,10 @@ class PoolCore:
                     self._sentinels -= 1
                 else:
                     dropped.append(task)
+            # What is left of the queued tasks was taken by workers that have not recorded the
+            # start yet: claimed, each of them, so that the start records balance.
+            self._assigned += self._unclaimed - len(dropped)
+            self._unclaimed = 0
             self._elsewhere += len(dropped)
         for _ in range(self._workers - self._sentinels):
             self._queue.put(_STOP)
@@ -456,21 +539,22 @@ class PoolCore:
 
     @property
     def state(self) -> PoolState:
-        return self._state
+        with self._lock:
+            return self._state
 
     def stats(self) -> PoolStats:
         with self._lock:
+            self._apply_records_locked()
             completed, failed, cancelled = self._outcomes
-            # Workers take tasks without the lock, so the queue may have shrunk a little more.
-            pending = max(0, self._queue.qsize() - self._sentinels)
-            ended = completed + failed + cancelled
             return PoolStats(
                 state=self._state,
                 max_workers=self.max_workers,
                 workers=self._workers,
                 idle=self._idle,
-                pending=pending,
-                running=max(0, self._submitted - ended - pending),
+                pending=self._unclaimed,
+                assigned=self._assigned,
+                running=self._running,
+                in_callers=self._elsewhere,
                 blocked=self._blocked,
                 submitted=self._submitted,
                 completed=completed,
@@ -491,7 +575,9 @@ class PoolCore:
         self._queue = _new_queue(self._idle_timeout)
         self._state = TERMINATED
         self._forked = True
+        self._log = collections.deque()
         self._workers = self._idle = self._unclaimed = self._sentinels = 0
+        self._assigned = self._running = 0
         self._blocked = self._elsewhere = 0
         self._threads = set()
 

@@ -9,6 +9,12 @@ Kept in one place because both need a registry of live pools and a private or gl
 - fork(): the child has only the forking thread; our workers and, possibly, a lock one of them
   held did not come along. ``os.register_at_fork`` resets each pool in the child to a TERMINATED
   pool that refuses work with a clear message, so nothing in the child can hang on it.
+
+``_registry_lock`` guards ``_live`` and ``_exiting`` together, so a pool made while the
+interpreter exits is either closed by the exit hook or sees ``_exiting`` and closes itself.
+``_live`` holds weak references without callbacks: a callback would run wherever the collector
+does, possibly inside this lock. Dead references are dropped as new pools arrive. The lock is
+held across fork(), so the child finds the registry whole and the lock free.
 """
 
 from __future__ import annotations
@@ -23,30 +29,52 @@ if TYPE_CHECKING:
 
 __all__ = ("track",)
 
-_live: weakref.WeakSet[PoolCore] = weakref.WeakSet()
-_exiting = False
+_registry_lock = threading.Lock()
+_live: list[weakref.ref[PoolCore]] = []  # guarded by _registry_lock
+_exiting = False  # guarded by _registry_lock
 
 
 def track(core: PoolCore) -> None:
     """Register a new pool's core for the exit and fork hooks; close it at once if the
     interpreter is already exiting (as the standard library refuses work then)."""
-    _live.add(core)
-    if _exiting:
+    global _live
+    with _registry_lock:
+        if len(_live) >= 16 and (len(_live) & (len(_live) - 1)) == 0:  # at powers of two
+            _live = [ref for ref in _live if ref() is not None]
+        _live.append(weakref.ref(core))
+        exiting = _exiting
+    if exiting:
         core.close()
+
+
+def _live_cores() -> list[PoolCore]:
+    cores = [ref() for ref in _live]
+    return [core for core in cores if core is not None]
 
 
 def _close_all_at_exit() -> None:
     global _exiting
-    _exiting = True
-    for core in list(_live):
+    with _registry_lock:
+        _exiting = True
+        cores = _live_cores()
+    for core in cores:  # outside the lock: closing runs no user code, but takes pool locks
         core.close()
 
 
 def _reset_all_in_child() -> None:
-    for core in list(_live):
-        core.reset_after_fork()
+    # The only thread of the child; the lock, held across fork() by the parent's forking
+    # thread, is released here as in the parent.
+    try:
+        for core in _live_cores():
+            core.reset_after_fork()
+    finally:
+        _registry_lock.release()
 
 
 threading._register_atexit(_close_all_at_exit)  # type: ignore[attr-defined]
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_all_in_child)
+    os.register_at_fork(
+        before=_registry_lock.acquire,
+        after_in_parent=_registry_lock.release,
+        after_in_child=_reset_all_in_child,
+    )

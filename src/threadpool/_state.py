@@ -43,7 +43,9 @@ _FIELDS: Final = (
     "workers",
     "idle",
     "pending",
+    "assigned",
     "running",
+    "in_callers",
     "blocked",
     "submitted",
     "completed",
@@ -57,12 +59,20 @@ _FIELDS: Final = (
 # class below does what the dataclass would, without importing `dataclasses`.
 @_typed_as_dataclass(frozen=True, init=False, repr=False, eq=False)
 class PoolStats:
-    """A consistent snapshot of a pool's counters, taken under its lock by ``ThreadPool.stats()``.
+    """A snapshot of a pool's counters, exact at one instant: taken under the pool's lock, after
+    applying everything the workers did up to then. Every snapshot satisfies
 
-    Once a pool is ``TERMINATED`` (or whenever nothing is in flight),
-    ``submitted == completed + failed + cancelled``. While a worker is busy, the tasks it has
-    just finished may still count as ``running``: it counts them when it next gets the pool's
-    lock without waiting, and at the latest before it waits for more work.
+    - ``submitted == completed + failed + cancelled + pending + assigned + running + in_callers``
+      (every accepted task is in exactly one of these);
+    - ``running <= workers <= max_workers`` and ``idle + assigned + running <= workers``
+      (equal while the pool is ``RUNNING``: each worker is idle, claimed by a task, or busy);
+    - ``0 <= pending <= max_queue`` when ``max_queue > 0``: ``pending`` is the very number the
+      queue's bound and ``on_full`` are decided on.
+
+    The queue holds ``pending + assigned`` tasks, less those a worker has just taken and not yet
+    started. A task counts as running from just after its worker takes it until just after its
+    future or callback has been told (so a thread woken by the future may see it running for a
+    moment more). Once a pool is ``TERMINATED``, ``submitted == completed + failed + cancelled``.
 
     Immutable, and compared, hashed, printed and pickled by its fields' values, as a frozen
     dataclass would be. (It is not one: ``dataclasses`` imports ``inspect``, which would cost
@@ -81,9 +91,15 @@ class PoolStats:
     idle: int
     """Workers waiting for a task with none assigned to them."""
     pending: int
-    """Tasks accepted and waiting in the queue (not yet started)."""
+    """Tasks waiting in the queue for a busy worker to be free: what ``max_queue`` bounds."""
+    assigned: int
+    """Tasks in the queue that an idle or a new worker is about to take (not yet started)."""
     running: int
-    """Tasks started and not yet finished, on workers or (``on_full="caller_runs"``) callers."""
+    """Tasks being run by workers."""
+    in_callers: int
+    """Tasks being ended outside the workers: run by their submitter (``on_full="caller_runs"``),
+    or being discarded by ``terminate()`` or a broken pool, which tells their futures and
+    callbacks."""
     blocked: int
     """Callers waiting for room in a full queue (``on_full="block"``)."""
     submitted: int
@@ -104,7 +120,9 @@ class PoolStats:
         workers: int,
         idle: int,
         pending: int,
+        assigned: int,
         running: int,
+        in_callers: int,
         blocked: int,
         submitted: int,
         completed: int,
@@ -112,8 +130,8 @@ class PoolStats:
         cancelled: int,
         rejected: int,
     ) -> None:
-        values = (state, max_workers, workers, idle, pending, running, blocked, submitted,
-                  completed, failed, cancelled, rejected)  # fmt: skip
+        values = (state, max_workers, workers, idle, pending, assigned, running, in_callers,
+                  blocked, submitted, completed, failed, cancelled, rejected)  # fmt: skip
         for name, value in zip(_FIELDS, values):
             object.__setattr__(self, name, value)
 

@@ -5,7 +5,8 @@ Every task blocks on a gate of its own until a rule opens it, so each step ends 
 that does not move by itself. The model predicts that state exactly: which tasks run, which
 wait in the queue (first in, first out), which ended and how, how many workers exist (lazy
 spawn: as many as the most tasks ever outstanding, up to ``max_workers``), the lifecycle
-state, every counter of ``stats()``, and what each task's waiter and callback were told.
+state, every counter of ``stats()``, and what each task's waiter and callback were told. A
+thread reads ``stats()`` all along, as monitoring does, and checks every snapshot's invariants.
 
 The run is bounded by a settings profile: ``THREADPOOL_MODEL_EXAMPLES`` (default 200) examples
 of at most 30 steps each.
@@ -23,6 +24,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from support import Monitor
 
 from threadpool import PoolClosedError, PoolState, QueueFullError, ThreadPool
 
@@ -117,6 +119,9 @@ class PoolMachine(RuleBasedStateMachine):
     def make_pool(self, max_workers: int, max_queue: int) -> None:
         self.max_workers, self.max_queue = max_workers, max_queue
         self.pool = ThreadPool(max_workers, max_queue, name="model", on_full="reject")
+        # Another thread reads stats() all the time, as monitoring does, and checks that every
+        # snapshot keeps the invariants of the counts, between the steps and during them.
+        self.monitor = Monitor(self.pool, max_queue)
 
     # ------------------------------------------------------------------ the model's rules
 
@@ -285,7 +290,9 @@ class PoolMachine(RuleBasedStateMachine):
             state=self.state,
             workers=self.workers,
             pending=len(self.queue),
+            assigned=0,  # a settled pool has no task claimed and not yet started
             running=len(self.running),
+            in_callers=0,
             blocked=0,
         )
         # After a stop the pool does not keep ``idle`` exact: an idle worker that leaves on a
@@ -338,10 +345,13 @@ class PoolMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.pool is None:
             return
-        for task in self.tasks:
-            task.gate.set()
-        self.pool.terminate()
-        assert self.pool.join(WAIT), f"{self.pool!r} did not terminate: {self.pool.stats()}"
+        try:
+            for task in self.tasks:
+                task.gate.set()
+            self.pool.terminate()
+            assert self.pool.join(WAIT), f"{self.pool!r} did not terminate: {self.pool.stats()}"
+        finally:
+            self.monitor.stop()  # raises what a snapshot broke, if one did
 
 
 TestPoolModel = PoolMachine.TestCase

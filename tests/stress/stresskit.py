@@ -17,7 +17,10 @@ from collections.abc import Iterable
 from concurrent.futures import CancelledError, Future
 from typing import Any, Callable
 
-from support import WAIT as WAIT  # re-exported: the stress tests import their helpers from here
+# re-exported: the stress tests import their helpers from here
+from support import WAIT as WAIT
+from support import Monitor as Monitor
+from support import check_claims as check_claims
 from support import wait_until as wait_until
 
 from threadpool import PoolState, PoolStats, ThreadPool
@@ -155,62 +158,6 @@ def assert_terminated(pool: ThreadPool, *, submitted: int | None = None) -> Pool
     if submitted is not None:
         assert stats.submitted == submitted, stats
     return stats
-
-
-def check_claims(stats: PoolStats) -> None:
-    """The lazy-spawn promise, checked on one snapshot of a RUNNING pool (no ``caller_runs``).
-
-    Each queued task is claimed by a waiting worker, or, only when ``max_workers`` exist and
-    none is idle, left unclaimed for the next worker that finishes. So
-    ``workers + unclaimed == idle + pending + running`` with ``unclaimed > 0`` only at
-    ``max_workers``: below it, no task waits while a worker could start.
-    """
-    assert 0 <= stats.workers <= stats.max_workers, stats
-    if stats.state is not PoolState.RUNNING:
-        return
-    outstanding = stats.idle + stats.pending + stats.running
-    if stats.workers < stats.max_workers or stats.idle > 0:
-        assert stats.workers == outstanding, f"a task waits while a worker could start: {stats}"
-    else:
-        assert stats.workers <= outstanding, stats
-
-
-class Monitor:
-    """Checks :func:`check_claims` on snapshot after snapshot in a thread of its own, until
-    stopped; :meth:`stop` re-raises the first failure. As a context manager it stops on exit."""
-
-    def __init__(self, pool: ThreadPool) -> None:
-        self._pool = pool
-        self._stop = threading.Event()
-        self._error: BaseException | None = None
-        self.snapshots = 0
-        self._thread = threading.Thread(target=self._watch, name="stress-monitor")
-        self._thread.start()
-
-    def _watch(self) -> None:
-        try:
-            while not self._stop.is_set():
-                check_claims(self._pool.stats())
-                self.snapshots += 1
-                # Let go of the interpreter: the pool's lock is not fair, and a thread that
-                # takes it again at once can starve a worker waiting for it (for seconds, on
-                # a loaded machine).
-                time.sleep(0)
-        except BaseException as exc:
-            self._error = exc
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(WAIT)
-        assert not self._thread.is_alive()
-        if self._error is not None:
-            raise self._error
-
-    def __enter__(self) -> Monitor:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 def run_python(code: str, timeout: float = WAIT) -> subprocess.CompletedProcess[str]:

@@ -199,6 +199,40 @@ def fork_and_check(parent_pool: ThreadPool) -> None:
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, error or f"status {status}"
 
 
+POOLS_AT_EXIT_SCRIPT = """
+import sys, threading
+from threadpool import PoolClosedError, ThreadPool
+sys.setswitchinterval(1e-6)
+made = threading.Barrier(5)
+
+def make_pools():
+    made.wait()
+    while True:
+        pool = ThreadPool(1)
+        pools.append(pool)  # kept alive: only the exit hook closes it
+        try:
+            pool.run(int)
+        except PoolClosedError:  # made as the interpreter exits: closed at once
+            return
+
+pools = []
+for _ in range(4):
+    threading.Thread(target=make_pools, daemon=True).start()
+made.wait()
+print("exiting", flush=True)
+"""
+
+
+def test_interpreter_exit_while_other_threads_make_pools() -> None:
+    """The exit hook reads the registry of live pools while daemon threads keep adding to it:
+    every pool is closed (else its non-daemon worker would keep the process alive)."""
+    for _ in rounds(10):
+        result = run_python(POOLS_AT_EXIT_SCRIPT)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "exiting\n"
+        assert "Traceback" not in result.stderr, result.stderr
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork()")
 def test_fork_while_the_pool_is_busy(make_pool: MakePool) -> None:
     pool = make_pool(3, name="forked")
