@@ -6,7 +6,7 @@ CPython 3.14 and 3.15, which pyenv does not have here, run in a Debian chroot in
     nox                            # every session
     nox -s tests                   # the suite on each interpreter found
     nox -s tests-3.12 -- -k async  # arguments after ``--`` go to pytest
-    nox -s lint types docs bench_smoke
+    nox -s lint types docs bench_smoke examples
 
 Interpreters are found on ``PATH`` as ``python3.X``; pyenv's versions are found too, even when
 only pyenv's shims are on ``PATH`` (see ``expose_pyenv_interpreters``). A version that is not
@@ -38,6 +38,7 @@ nox.options.sessions = [
     "types",
     "docs",
     "bench_smoke",
+    "examples",
 ]
 
 ROOT = Path(__file__).resolve().parent
@@ -231,3 +232,32 @@ def bench_smoke(session: nox.Session) -> None:
     # The diagnostic scripts, at their smallest (instructions.py needs valgrind: not here).
     session.run("python", "benchmarks/floor.py", "--reps", "1", "--tasks", "2000")
     session.run("python", "-m", "benchmarks.io_trace", "--reps", "1")
+    session.run("python", "benchmarks/import_time.py", "--rounds", "1")
+
+
+EXAMPLE_OUTPUT = [
+    # (a line examples/scaling_out.py must print, as a regular expression)
+    r"threadpool\.ThreadPool +[0-9.]+ s",
+    r"ProcessPoolExecutor +[0-9.]+ s",
+    r"Dask cluster: scheduler and \d+ workers on tcp://127\.0\.0\.1:\d+(, tcp://127\.0\.0\.1:\d+)+",
+    r"Dask ClientExecutor +[0-9.]+ s",
+    r"all executors returned the same 8 counts",
+]
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def examples(session: nox.Session) -> None:
+    """Run examples/scaling_out.py against the wheel with the ``distributed`` extra: on a
+    ThreadPool, a ProcessPoolExecutor and a local Dask cluster that it starts on the loopback
+    address and stops; check that every run happened and that they agreed. Bounded in time."""
+    session.install(f"{wheel(session)}[distributed]")
+    command = ["python", "examples/scaling_out.py"]
+    if shutil.which("timeout"):  # coreutils: kill a hung cluster instead of stalling CI
+        command = ["timeout", "--kill-after=10", "240", *command]
+    output = session.run(*command, silent=True, external=True)
+    assert isinstance(output, str)
+    session.log(output)
+    lines = output.splitlines()
+    for pattern in EXAMPLE_OUTPUT:
+        if not any(re.fullmatch(pattern, line) for line in lines):
+            session.error(f"examples/scaling_out.py printed no line like {pattern!r}")

@@ -8,7 +8,9 @@
 * ``concurrent.futures.ProcessPoolExecutor``: one interpreter per worker, so
   CPU-bound work uses every core. Functions and arguments must pickle.
 * ``distributed.Client.get_executor()``: the workers of a Dask cluster, on this
-  machine or many. Only used when ``distributed`` is installed.
+  machine or many. Only used when ``distributed`` is installed (the ``distributed``
+  extra: ``pip install -e ".[distributed]"``); the example starts a local cluster on
+  the loopback address and stops it at the end.
 
 Run it from a checkout with ``pip install -e .`` done, or with
 ``PYTHONPATH=src python examples/scaling_out.py``.
@@ -67,11 +69,14 @@ def main() -> None:
     except ImportError:
         print("distributed is not installed: skipping the Dask run (pip install distributed)")
     else:
-        # A local cluster stands in for a real one; with a running scheduler you would
-        # write Client("tcp://scheduler-host:8786") instead and change nothing else.
+        # A local cluster stands in for a real one: it listens on the loopback address only,
+        # and is stopped on leaving the block. With a running scheduler you would write
+        # Client("tcp://scheduler-host:8786") instead and change nothing else.
         with LocalCluster(
-            n_workers=workers, threads_per_worker=1, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
         ) as cluster, Client(cluster) as client:
+            addresses = [cluster.scheduler_address, *client.scheduler_info()["workers"]]
+            print(f"Dask cluster: scheduler and {workers} workers on {', '.join(addresses)}")
             # pure=False: do not merge calls that have the same arguments into one task.
             results["Dask ClientExecutor"] = timed(
                 "Dask ClientExecutor", lambda: client.get_executor(pure=False)

@@ -1,11 +1,14 @@
-"""Logging: the library reports through ``logging.getLogger("threadpool")`` only, which has a
-``NullHandler``; failures nobody else is told about (a fire-and-forget task, a raising callback,
-an initializer) are logged at ERROR with their traceback and the pool's name, and never printed.
+"""Logging: the library reports through ``logging.getLogger("threadpool")`` only, and adds no
+handler to it; failures nobody else is told about (a fire-and-forget task, a raising callback or
+done-callback, an initializer) are logged at ERROR with their traceback and the pool's name,
+never printed. So they reach the application's handlers once it configures logging, and
+stderr (through logging's last-resort handler) while it has not.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
 import logging
 import subprocess
 import sys
@@ -160,8 +163,8 @@ def test_failing_initializer_is_logged(
 def test_nothing_is_printed(
     make_pool: Callable[..., ThreadPool], capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """Failures go to the logger; with pytest's capturing handler there, nothing reaches the
-    process's stdout or stderr (file descriptors 1 and 2, from any thread)."""
+    """Failures go to the logger; with a handler configured (pytest's capturing one), they are
+    not also written to the process's stdout or stderr (file descriptors 1 and 2)."""
 
     def bad_callback(ok: bool, value: object) -> None:
         raise RuntimeError("callback failed")
@@ -177,35 +180,110 @@ def test_nothing_is_printed(
 # ---------------------------------------------------------------- the logger itself
 
 
-def test_the_package_logger_has_a_null_handler() -> None:
-    handlers = logging.getLogger("threadpool").handlers
-    assert any(isinstance(h, logging.NullHandler) for h in handlers)
+def test_the_package_logger_has_no_handler_of_its_own() -> None:
+    """No handler (a ``NullHandler`` would keep the last-resort handler from printing a
+    failure in a program that has not configured logging), and records propagate."""
+    logger = logging.getLogger("threadpool")
+    assert logger.handlers == []
+    assert logger.propagate
 
 
-def test_unconfigured_logging_prints_nothing() -> None:
-    """In a fresh interpreter with no logging set up, the NullHandler keeps logging's
-    last-resort handler from printing a failure to stderr: the application decides."""
-    code = textwrap.dedent(
-        """
-        from threadpool import ThreadPool
+FAILURES_PROGRAM = """
+from threadpool import ThreadPool
 
-        def fail():
-            raise ValueError("unseen")
+def failing_task():
+    raise ValueError("the task failed")
 
-        def bad_callback(ok, value):
-            raise ValueError("unseen either")
+def failing_callback(ok, value):
+    raise KeyError("the callback failed")
 
-        pool = ThreadPool(1)
-        pool.run(fail)
-        pool.run(int, (), bad_callback)
-        pool.shutdown()
-        print("done")
-        """
+def failing_done_callback(future):
+    raise OSError("the done-callback failed")
+
+def failing_initializer():
+    raise LookupError("the initializer failed")
+
+pool = ThreadPool(1, name="jobs-pool")
+pool.run(failing_task)
+pool.run(int, (), failing_callback)
+pool.submit(int).add_done_callback(failing_done_callback)
+pool.shutdown()
+
+broken = ThreadPool(1, name="broken-pool", initializer=failing_initializer)
+broken.submit(int).exception()
+broken.shutdown()
+print("done")
+"""
+"""One failure of each kind nobody handles, in pools with names to look for."""
+
+EXPECTED_FAILURES = [
+    # (what the record's message names, the exception line of its traceback)
+    (("failing_task", "'jobs-pool'"), "ValueError: the task failed"),
+    (("failing_callback", "<class 'int'>", "'jobs-pool'"), "KeyError: 'the callback failed'"),
+    (("failing_done_callback", "'jobs-pool'"), "OSError: the done-callback failed"),
+    (("'broken-pool'",), "LookupError: the initializer failed"),
+]
+
+
+def run_program(setup: str) -> subprocess.CompletedProcess[str]:
+    """Run ``setup`` then ``FAILURES_PROGRAM`` in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(setup) + FAILURES_PROGRAM],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert (result.returncode, result.stdout, result.stderr) == (0, "done\n", "")
+
+
+def test_unconfigured_program_prints_each_failure_with_its_traceback() -> None:
+    """With no logging configured, each failure reaches stderr once, with its traceback and the
+    names of its pool and task (through logging's last-resort handler), as an exception that
+    escapes a thread would."""
+    result = run_program("")
+    assert (result.returncode, result.stdout) == (0, "done\n")
+    stderr = result.stderr
+    assert stderr.count("Traceback (most recent call last):") == len(EXPECTED_FAILURES)
+    for names, exception_line in EXPECTED_FAILURES:
+        assert stderr.count(exception_line) == 1, (exception_line, stderr)
+        # The record's message, on the line before its traceback, names the pool and task.
+        (message,) = [
+            line
+            for line, following in itertools.pairwise(stderr.splitlines())
+            if following.startswith("Traceback") and all(name in line for name in names)
+        ]
+        assert " raised" in message, message
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        """
+        import logging, sys
+        logging.basicConfig(stream=sys.stdout, format="APP %(name)s %(levelname)s %(message)s")
+        """,
+        """
+        import logging, sys
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("APP %(name)s %(levelname)s %(message)s"))
+        logging.getLogger("threadpool").addHandler(handler)
+        """,
+    ],
+    ids=["root-configured", "threadpool-logger-configured"],
+)
+def test_configured_program_gets_each_failure_once_through_its_handler(setup: str) -> None:
+    """Once the application configures logging, each failure goes through its handler (here,
+    to stdout in its own format) exactly once, and nothing is printed to stderr besides."""
+    result = run_program(setup)
+    assert (result.returncode, result.stderr) == (0, "")
+    stdout = result.stdout
+    app_lines = [line for line in stdout.splitlines() if line.startswith("APP ")]
+    assert len(app_lines) == len(EXPECTED_FAILURES), stdout
+    assert all(line.startswith("APP threadpool ERROR ") for line in app_lines), app_lines
+    for names, exception_line in EXPECTED_FAILURES:
+        assert stdout.count(exception_line) == 1, (exception_line, stdout)
+        assert sum(all(name in line for name in names) for line in app_lines) == 1, names
+    assert stdout.endswith("done\n")
 
 
 def test_logs_reach_a_configured_handler(make_pool: Callable[..., ThreadPool]) -> None:

@@ -33,10 +33,11 @@ def defined_in_package(obj: object) -> bool:
 
 def public_attributes() -> dict[str, Any]:
     """The package's attributes that do not start with ``_``, without the modules it imports
-    (``logging``) and ``from __future__`` features (``annotations``)."""
+    (``logging``) and ``from __future__`` features (``annotations``). Read through ``dir()``
+    and ``getattr()``, which include what the package makes on first use (``OnFull``)."""
     return {
         name: value
-        for name, value in vars(threadpool).items()
+        for name, value in ((name, getattr(threadpool, name)) for name in dir(threadpool))
         if not name.startswith("_")
         and not inspect.ismodule(value)
         and not isinstance(value, __future__._Feature)
@@ -45,9 +46,14 @@ def public_attributes() -> dict[str, Any]:
 
 def attribute_docstring(module: Any, name: str) -> str | None:
     """The string literal right after ``name = ...`` at the top level of ``module``'s source:
-    the attribute docstring that mkdocstrings shows for aliases such as ``OnFull``."""
+    the attribute docstring that mkdocstrings shows for aliases such as ``OnFull`` (which is
+    defined for type checkers only, under ``if TYPE_CHECKING:``, and made at run time on use)."""
     tree = ast.parse(inspect.getsource(module))
-    body = tree.body
+    body = [
+        inner
+        for node in tree.body
+        for inner in (node.body if isinstance(node, ast.If) else [node])
+    ]
     for node, following in itertools.pairwise(body):
         targets = (
             node.targets

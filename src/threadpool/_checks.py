@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ("check_callable", "check_int", "check_seconds", "not_callable")
 
@@ -23,9 +24,9 @@ def check_seconds(name: str, value: object) -> float | None:
         return None
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise TypeError(f"{name} must be a number of seconds or None, got {value!r}")
-    if math.isnan(value) or value < 0:
+    if value != value or value < 0:  # NaN; not math.isnan: math is one more import
         raise ValueError(f"{name} must be >= 0 seconds or None, got {value!r}")
-    return None if math.isinf(value) else float(value)
+    return None if value == float("inf") else float(value)
 
 
 def check_callable(name: str, value: Any, *, optional: bool = False) -> None:

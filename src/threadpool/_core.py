@@ -77,11 +77,14 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
 from queue import Empty, Queue, SimpleQueue
-from typing import Any, Final
 
 from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
 from ._state import PoolState, PoolStats
 from ._tasks import FAILED, Task
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = ("PoolCore",)
 

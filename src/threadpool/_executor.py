@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
 
-from ._pool import OnFull, ThreadPool
+from ._pool import ThreadPool
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._pool import OnFull
 
 __all__ = ("ThreadPoolExecutor",)
 

@@ -36,18 +36,22 @@ from concurrent.futures._base import (
     PENDING,
     RUNNING,
 )
-from typing import Any, TypeVar
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ("PoolFuture",)
-
-T = TypeVar("T")
 
 logger = logging.getLogger("threadpool")
 _DONE = frozenset((CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED))
 _CANCELLED = frozenset((CANCELLED, CANCELLED_AND_NOTIFIED))
 
 
-class PoolFuture(Future[T]):
+class PoolFuture(Future["T"]):
     """A ``concurrent.futures.Future`` that costs one tracked object until it is waited on."""
 
     # Class-level defaults, shadowed per instance on first use. Guarded by _condition.

@@ -22,8 +22,8 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
     from ._core import PoolCore
 

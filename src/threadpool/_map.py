@@ -22,9 +22,12 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from queue import Empty, SimpleQueue
-from typing import Any, Final, cast
 
 from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = ("MAP", "MapRun", "map_ordered")
 
@@ -163,7 +166,7 @@ def _results(
         run.cancelled = True
 
 
-class _Items(itertools.chain[Any]):
+class _Items(itertools.chain["Any"]):
     """What a chunked ``map()`` returns: the items of each chunk's list of results, in order.
 
     A chain over the lists that the ``_results`` generator yields, so an item costs a C call,
@@ -176,7 +179,8 @@ class _Items(itertools.chain[Any]):
 
     @classmethod
     def over(cls, chunks: Generator[Any, None, None]) -> _Items:
-        items = cast(_Items, cls.from_iterable(chunks))
+        items = cls.from_iterable(chunks)
+        assert isinstance(items, _Items)  # typeshed types from_iterable as returning a chain
         items._chunks = chunks
         return items
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import os
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
-from typing import Any, Literal, ParamSpec, TypeVar
 
 from . import _lifecycle
 from ._checks import check_callable, check_int, check_seconds, not_callable
@@ -19,15 +17,32 @@ from ._map import map_ordered
 from ._state import PoolState, PoolStats
 from ._tasks import CALL, FUTURE
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    import asyncio
+    from typing import Any, Literal, ParamSpec, TypeVar
+
+    P = ParamSpec("P")
+    T = TypeVar("T")
+
+    OnFull = Literal["block", "reject", "caller_runs"]
+    """What ``run``/``submit``/``map`` do when ``max_queue`` tasks are already waiting."""
+
 __all__ = ("OnFull", "ThreadPool")
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-OnFull = Literal["block", "reject", "caller_runs"]
-"""What ``run``/``submit``/``map`` do when ``max_queue`` tasks are already waiting."""
-
 _ON_FULL = ("block", "reject", "caller_runs")
+
+
+if not TYPE_CHECKING:  # at run time only, or type checkers would accept any attribute
+
+    def __getattr__(name: str) -> object:
+        """``OnFull`` at run time, made when first asked for: it is a ``typing.Literal``, and
+        nothing else needs ``typing`` at run time (see __init__.py)."""
+        if name == "OnFull":
+            from typing import Literal
+
+            return globals().setdefault(name, Literal[_ON_FULL])
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def default_max_workers() -> int:
@@ -168,6 +183,8 @@ class ThreadPool(Executor):
         (``"caller_runs"``) happens in the loop's default executor, never on the loop itself.
         The awaited call raises what ``fn`` raised, or what `submit` raises.
         """
+        import asyncio  # here, not at the top: it would treble the cost of import threadpool
+
         task = self._future_task(fn, args, kwargs)
         outcome = self._core.accept(task, may_block=False)
         if outcome == FULL:
@@ -312,6 +329,8 @@ async def _submit_off_loop(submit: Callable[[], Future[T]]) -> Future[T]:
     """Call a blocking ``submit`` in the loop's default executor, in the coroutine's context
     (which ``propagate_context`` hands to the task); if our caller is cancelled while it
     blocks, cancel the task as soon as it is in."""
+    import asyncio
+
     submitting = asyncio.get_running_loop().run_in_executor(None, _in_callers_context(submit))
     try:
         return await asyncio.shield(submitting)

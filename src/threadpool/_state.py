@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from dataclasses import dataclass as _typed_as_dataclass
+    from typing import Final
+else:
+
+    def _typed_as_dataclass(**_options: object) -> object:
+        return lambda cls: cls
 
 __all__ = ("PoolState", "PoolStats")
 
@@ -29,7 +37,27 @@ class PoolState(enum.Enum):
     """Shut down, and every worker has left its loop."""
 
 
-@dataclass(frozen=True)
+_FIELDS: Final = (
+    "state",
+    "max_workers",
+    "workers",
+    "idle",
+    "pending",
+    "assigned",
+    "running",
+    "in_callers",
+    "blocked",
+    "submitted",
+    "completed",
+    "failed",
+    "cancelled",
+    "rejected",
+)
+
+
+# Type checkers see a frozen dataclass, so they reject an assignment to a field; at run time the
+# class below does what the dataclass would, without importing `dataclasses`.
+@_typed_as_dataclass(frozen=True, init=False, repr=False, eq=False)
 class PoolStats:
     """A snapshot of a pool's counters, exact at one instant: taken under the pool's lock, after
     applying everything the workers did up to then. Every snapshot satisfies
@@ -45,7 +73,14 @@ class PoolStats:
     started. A task counts as running from just after its worker takes it until just after its
     future or callback has been told (so a thread woken by the future may see it running for a
     moment more). Once a pool is ``TERMINATED``, ``submitted == completed + failed + cancelled``.
+
+    Immutable, and compared, hashed, printed and pickled by its fields' values, as a frozen
+    dataclass would be. (It is not one: ``dataclasses`` imports ``inspect``, which would cost
+    more than the rest of ``import threadpool`` together.)
     """
+
+    __slots__ = _FIELDS
+    __match_args__ = _FIELDS
 
     state: PoolState
     """The pool's state when the snapshot was taken."""
@@ -77,3 +112,51 @@ class PoolStats:
     """Tasks cancelled before they started: by ``terminate()`` or through their future."""
     rejected: int
     """Calls refused: queue full with ``on_full="reject"``, or the pool closed or broken."""
+
+    def __init__(
+        self,
+        state: PoolState,
+        max_workers: int,
+        workers: int,
+        idle: int,
+        pending: int,
+        assigned: int,
+        running: int,
+        in_callers: int,
+        blocked: int,
+        submitted: int,
+        completed: int,
+        failed: int,
+        cancelled: int,
+        rejected: int,
+    ) -> None:
+        values = (state, max_workers, workers, idle, pending, assigned, running, in_callers,
+                  blocked, submitted, completed, failed, cancelled, rejected)  # fmt: skip
+        for name, value in zip(_FIELDS, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _FIELDS)
+
+    if not TYPE_CHECKING:  # hidden from type checkers, which would then allow any attribute
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AttributeError(f"PoolStats is a snapshot: cannot set {name!r}")
+
+        def __delattr__(self, name: str) -> None:
+            raise AttributeError(f"PoolStats is a snapshot: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PoolStats):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
+        return f"PoolStats({fields})"
+
+    def __reduce__(self) -> tuple[type[PoolStats], tuple[object, ...]]:
+        return (PoolStats, self._values())

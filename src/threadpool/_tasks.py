@@ -22,9 +22,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import CancelledError
-from typing import Any, Final
 
 from ._future import PoolFuture
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = ("CALL", "CANCELLED", "COMPLETED", "FAILED", "FUTURE", "Task", "TaskKind")
 
@@ -34,15 +37,17 @@ COMPLETED: Final = 0
 FAILED: Final = 1
 CANCELLED: Final = 2
 
-Task = tuple[Any, ...]
+Task = tuple["Any", ...]
 """``(kind, ...)``; see the module docstring."""
 
 
-def _tell(callback: Callable[[bool, Any], object], success: bool, value: object, pool: str) -> None:
+def _tell(
+    callback: Callable[[bool, Any], object], func: object, success: bool, value: object, pool: str
+) -> None:
     try:
         callback(success, value)
     except BaseException:
-        logger.exception("callback %r of a task in pool %r raised", callback, pool)
+        logger.exception("callback %r of task %r in pool %r raised", callback, func, pool)
 
 
 class TaskKind:
@@ -73,17 +78,17 @@ class _Call(TaskKind):
             if callback is None:
                 logger.error("task %r in pool %r raised", func, pool, exc_info=exc)
             else:
-                _tell(callback, False, exc, pool)
+                _tell(callback, func, False, exc, pool)
             return FAILED
         if callback is not None:
-            _tell(callback, True, result, pool)
+            _tell(callback, func, True, result, pool)
         return COMPLETED
 
     @staticmethod
     def discard(task: Task, error: BaseException, pool: str) -> int:
-        callback = task[3]
+        _, func, _, callback = task
         if callback is not None:
-            _tell(callback, False, error, pool)
+            _tell(callback, func, False, error, pool)
         return CANCELLED if isinstance(error, CancelledError) else FAILED
 
 

@@ -10,8 +10,8 @@ as running beside B, or B as waiting. A :class:`Monitor` checks every snapshot i
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import pytest
 from stresskit import WAIT, Monitor, Threads, assert_terminated, rounds, wait_until

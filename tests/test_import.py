@@ -1,0 +1,71 @@
+"""What ``import threadpool`` loads: it should cost what ``import concurrent.futures`` does
+(benchmarks/import_time.py measures the time), so the heavy modules it once imported are loaded
+only by what needs them: ``asyncio`` by ``run_async()``, ``typing`` by ``OnFull``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import typing
+
+import pytest
+
+import threadpool
+from threadpool import ThreadPool
+
+HEAVY = ("asyncio", "typing", "dataclasses", "inspect")
+"""Modules that cost more to import than all of threadpool's own modules together."""
+
+
+def modules_loaded_by(statement: str) -> set[str]:
+    """The modules in ``sys.modules`` after ``statement`` runs in a fresh interpreter."""
+    code = f"{statement}\nimport sys\nprint(*sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return set(found.stdout.split())
+
+
+def test_import_threadpool_does_not_import_asyncio() -> None:
+    loaded = modules_loaded_by("import threadpool")
+    assert "threadpool._pool" in loaded  # the import did happen
+    assert "asyncio" not in loaded
+
+
+def test_import_threadpool_loads_no_heavy_module_that_concurrent_futures_does_not() -> None:
+    """Whatever ``import concurrent.futures`` loads anyway on this Python (``typing``, on 3.9)
+    costs us nothing more; nothing else heavy may come with ``import threadpool``."""
+    ours = modules_loaded_by("import threadpool")
+    theirs = modules_loaded_by("import concurrent.futures")
+    assert sorted((ours - theirs).intersection(HEAVY)) == []
+
+
+def test_run_async_imports_asyncio_when_first_used() -> None:
+    statement = (
+        "import threadpool, asyncio\n"
+        "with threadpool.ThreadPool(1) as pool:\n"
+        "    assert asyncio.run(pool.run_async(int, '5')) == 5"
+    )
+    assert "asyncio" in modules_loaded_by(statement)
+
+
+def test_on_full_is_the_literal_of_the_accepted_values() -> None:
+    on_full = threadpool.OnFull
+    assert typing.get_origin(on_full) is typing.Literal
+    assert typing.get_args(on_full) == ("block", "reject", "caller_runs")
+    assert on_full is threadpool.OnFull  # made once
+    from threadpool import OnFull
+
+    assert OnFull is on_full
+    assert "OnFull" in dir(threadpool)
+
+
+@pytest.mark.parametrize("value", typing.get_args(threadpool.OnFull))
+def test_every_on_full_value_is_accepted(value: str) -> None:
+    pool = ThreadPool(1, on_full=value)  # type: ignore[arg-type]
+    pool.shutdown()
+
+
+def test_missing_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="'threadpool' has no attribute 'OnEmpty'"):
+        threadpool.OnEmpty  # type: ignore[attr-defined]  # noqa: B018
