@@ -26,28 +26,31 @@ def wait_until(predicate: Callable[[], bool], timeout: float = WAIT) -> bool:
     return True
 
 
-def check_claims(stats: PoolStats, max_queue: int = 0) -> None:
+def check_claims(stats: PoolStats, max_queue: int = 0, bound: int = 0) -> None:
     """The invariants of the counts and the lazy-spawn promise, on one snapshot.
 
     Every accepted task is counted in exactly one place; a worker runs one task at a time;
-    ``pending`` (tasks waiting for a busy worker) stays within ``max_queue``. While RUNNING,
-    each worker is idle, claimed by a queued task, or busy, and a task waits for a busy worker
-    only when ``max_workers`` exist and none is idle: no task waits while a worker could start.
+    ``pending`` (tasks waiting for a busy worker) stays within ``max_queue``; workers not
+    retiring stay within ``bound`` (default: the snapshot's ``max_workers``; a test that shrinks
+    the pool passes the largest bound it set). While RUNNING, each worker is idle, claimed by a
+    queued task, busy, or retiring, and a task waits for a busy worker only when no worker is
+    idle and no more may start: no task waits while a worker could start.
     """
     in_flight = stats.pending + stats.assigned + stats.running + stats.in_callers
     ended = stats.completed + stats.failed + stats.cancelled
     assert stats.submitted == ended + in_flight, stats
     assert min(stats.idle, stats.pending, stats.assigned, stats.running, stats.in_callers) >= 0
-    assert stats.running <= stats.workers <= stats.max_workers, stats
-    assert stats.idle + stats.assigned + stats.running <= stats.workers, stats
+    assert stats.running <= stats.workers, stats
+    assert stats.idle + stats.assigned + stats.running + stats.retiring <= stats.workers, stats
+    assert stats.workers - stats.retiring <= (bound or stats.max_workers), stats
     if max_queue:
         assert stats.pending <= max_queue, stats
     if stats.state is not PoolState.RUNNING:
         return
-    assert stats.workers == stats.idle + stats.assigned + stats.running, stats
+    assert stats.workers == stats.idle + stats.assigned + stats.running + stats.retiring, stats
     if stats.pending:
-        assert stats.workers == stats.max_workers, f"a task waits, a worker could start: {stats}"
         assert stats.idle == 0, f"a task waits while a worker is idle: {stats}"
+        assert stats.workers - stats.retiring >= stats.max_workers, f"a worker could start: {stats}"
 
 
 class Monitor:
@@ -55,9 +58,10 @@ class Monitor:
     it can (so the pool's lock is often held when a worker finishes a task), until stopped.
     :meth:`stop` re-raises the first failure. As a context manager it stops on exit."""
 
-    def __init__(self, pool: ThreadPool, max_queue: int = 0) -> None:
+    def __init__(self, pool: ThreadPool, max_queue: int = 0, bound: int = 0) -> None:
         self._pool = pool
         self._max_queue = max_queue
+        self._bound = bound
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self.snapshots = 0
@@ -67,7 +71,7 @@ class Monitor:
     def _watch(self) -> None:
         try:
             while not self._stop.is_set():
-                check_claims(self._pool.stats(), self._max_queue)
+                check_claims(self._pool.stats(), self._max_queue, self._bound)
                 self.snapshots += 1  # and again at once: the pool's lock is taken all the time
         except BaseException as exc:
             self._error = exc

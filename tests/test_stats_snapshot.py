@@ -15,6 +15,7 @@ FIELDS = (
     "max_workers",
     "workers",
     "idle",
+    "retiring",
     "pending",
     "assigned",
     "running",

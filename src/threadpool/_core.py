@@ -57,6 +57,19 @@ submitter. The two meet at the log, whose appends are atomic: a submitter increm
 record and then reads ``_blocked``. Whichever append comes second, its thread sees the other's
 write: the submitter drains the worker's record, or the worker sees the submitter blocked.
 
+Resizing: surplus workers leave between tasks
+=============================================
+``resize()`` moves ``max_workers`` at any time. Growing starts a worker at once for each task
+that waits for one (``_unclaimed``), up to the new bound, and wakes the submitters that room
+was made for. Shrinking never interrupts a task: of the workers beyond the bound
+(``_workers - _sentinels - max_workers``), idle ones are told to leave at once, each by a
+``_STOP`` on the queue that takes the place of its idle claim (so ``_sentinels`` counts them
+while RUNNING: they are *retiring*), and the others are counted in ``_surplus``. A busy worker
+that finishes a task while ``_surplus > 0`` leaves instead of taking the next one, and a
+finish that would make a worker idle retires it instead, so ``_surplus > 0`` implies
+``_idle == 0`` and the surplus drains as the running tasks end. A new worker starts only while
+``_workers - _sentinels < max_workers``: retiring workers do not count towards the bound.
+
 Stopping: a sentinel per worker
 ===============================
 ``close()`` and ``terminate()`` put one ``_STOP`` sentinel per live worker on the queue. The
@@ -125,19 +138,22 @@ class PoolCore:
 
     ``_lock`` guards every field below it. Whenever ``_lock`` is released:
 
-    - ``0 <= _workers <= max_workers``; ``_workers`` counts threads started and not yet left.
+    - ``0 <= _workers``, which counts threads started and not yet left; while RUNNING,
+      ``_workers - _sentinels <= _max_workers + _surplus`` (equal to the bound after a shrink,
+      until the surplus has left; see "Resizing").
     - Once ``_log`` is applied (every holder applies it first): every accepted task is counted in
       exactly one of ``_unclaimed`` (queued, waiting for a busy worker), ``_assigned`` (queued or
       just taken, claimed by a worker that has not recorded its start), ``_running`` (started by
       a worker), ``_elsewhere`` (being run by its caller under ``on_full="caller_runs"``, or
       being discarded) and ``_outcomes``. So ``_submitted == sum(_outcomes) + _unclaimed +
       _assigned + _running + _elsewhere``, each term >= 0.
-    - ``_unclaimed > 0`` implies ``_idle == 0`` (see "Claims"); while RUNNING,
-      ``_workers == _idle + _assigned + _running`` (each worker is idle, claimed or busy), and
-      each worker runs one task at a time, so ``_running <= _workers``.
+    - ``_unclaimed > 0`` or ``_surplus > 0`` implies ``_idle == 0`` (see "Claims" and
+      "Resizing"); while RUNNING, ``_workers == _idle + _assigned + _running + _sentinels``
+      (each worker is idle, claimed, busy or retiring), and each worker runs one task at a
+      time, so ``_running <= _workers``.
     - With ``max_queue``: ``_unclaimed <= max_queue``.
-    - ``_sentinels`` counts sentinels put and not yet taken by a worker's exit: 0 while RUNNING,
-      and at most ``_workers`` after.
+    - ``_sentinels`` counts sentinels put and not yet taken by a worker's exit: while RUNNING,
+      those of retiring workers (see "Resizing"); at most ``_workers``.
     - ``_state`` only moves forward; it is TERMINATED exactly when it is not RUNNING, no worker is
       alive and no task is being ended outside a worker (``_elsewhere == 0``).
     """
@@ -155,7 +171,6 @@ class PoolCore:
         thread_name_format: str,
     ) -> None:
         self.name: Final = name
-        self.max_workers: Final = max_workers
         self._max_queue: Final = max_queue
         self._idle_timeout: Final = idle_timeout
         self._on_full: Final = on_full
@@ -173,6 +188,8 @@ class PoolCore:
         self._state = RUNNING
         self._broken: BrokenThreadPool | None = None
         self._forked = False
+        self._max_workers = max_workers
+        self._surplus = 0  # busy workers to leave after their task: see "Resizing"
         self._workers = 0
         self._idle = 0
         self._unclaimed = 0
@@ -258,7 +275,7 @@ class PoolCore:
         count -= idle
         started = 0
         try:
-            while count and self._workers < self.max_workers:
+            while count and self._workers - self._sentinels < self._max_workers:
                 self._spawn_locked()
                 started += 1
                 count -= 1
@@ -311,7 +328,7 @@ class PoolCore:
         )
         thread.start()
         self._workers += 1
-        if len(self._threads) >= 2 * self.max_workers:  # forget threads that left on idle
+        if len(self._threads) >= 2 * self._max_workers:  # forget threads that have left
             self._threads = {t for t in self._threads if t.is_alive()}
         self._threads.add(thread)
 
@@ -368,6 +385,8 @@ class PoolCore:
                 return
             outcome = task[0].run(task, name)
             task = None  # drop the function, arguments and future before taking the next
+            if self._surplus and self._leave_as_surplus(outcome):  # a hint: checked under the lock
+                return
             if is_empty():  # cheaper than the exception of an empty get_nowait()
                 record(outcome)
             else:
@@ -386,6 +405,28 @@ class PoolCore:
             finally:
                 lock.release()
 
+    def _leave_as_surplus(self, outcome: int) -> bool:
+        """After a task, while the pool has shrunk below its workers: leave, counting the task's
+        outcome here instead of recording it (see "Resizing")."""
+        with self._lock:
+            self._apply_records_locked()
+            if not self._surplus or self._state is not RUNNING:
+                return False
+            self._surplus -= 1
+            self._outcomes[outcome] += 1
+            self._running -= 1
+            self._leave_locked()
+            return True
+
+    def _retire_idle_locked(self) -> None:
+        """Tell idle workers beyond the bound to leave: each takes a sentinel off the queue."""
+        retire = min(self._surplus, self._idle)
+        self._surplus -= retire
+        self._idle -= retire
+        self._sentinels += retire
+        for _ in range(retire):
+            self._queue.put(_STOP)
+
     def _records_matter_locked(self) -> bool:
         """Whether accept() must apply the log before it decides. Records only add idle
         workers and take tasks off ``_unclaimed``, so the counts as they stand err one way:
@@ -395,7 +436,7 @@ class PoolCore:
         while a recorded finish may have left one idle, must apply it first."""
         if self._max_queue and self._unclaimed >= self._max_queue:
             return True
-        return not self._idle and self._workers < self.max_workers
+        return not self._idle and self._workers - self._sentinels < self._max_workers
 
     def _leave_if_idle(self) -> bool:
         """After ``get()`` timed out: leave if this worker is idle (see "Claims")."""
@@ -440,6 +481,8 @@ class PoolCore:
                 self._not_full.notify(claimed)
         if self._state is RUNNING:  # claims, and so idleness, end with RUNNING
             self._idle += finished - claimed
+            if self._surplus:
+                self._retire_idle_locked()
         self._assigned += claimed - started
         self._running += started - finished
 
@@ -472,6 +515,36 @@ class PoolCore:
             dropped = self._stop_locked(TERMINATING, discard=True)
         self._end_dropped(dropped, error)
 
+    # ------------------------------------------------------------------ resizing
+
+    @property
+    def max_workers(self) -> int:
+        with self._lock:
+            return self._max_workers
+
+    def resize(self, max_workers: int) -> None:
+        """Move the bound on workers (see "Resizing"). After shutdown it only records the
+        bound: the workers are leaving anyway. Raises what starting a thread raised; the
+        workers started before that stay, each with a task."""
+        with self._lock:
+            self._apply_records_locked()
+            self._max_workers = max_workers
+            if self._state is not RUNNING:
+                return
+            excess = self._workers - self._sentinels - max_workers
+            self._surplus = max(0, excess)
+            self._retire_idle_locked()
+            started = 0
+            try:
+                while self._unclaimed and self._workers - self._sentinels < max_workers:
+                    self._spawn_locked()  # a worker for a task that waits for one
+                    self._unclaimed -= 1
+                    self._assigned += 1
+                    started += 1
+            finally:
+                if started and self._blocked:
+                    self._not_full.notify(started)  # room for submitters blocked on the bound
+
     # ------------------------------------------------------------------ shutting down
 
     def close(self) -> None:
@@ -492,6 +565,7 @@ class PoolCore:
         self._apply_records_locked()
         self._state = state
         self._idle = 0  # no more claims: every worker now waits for its sentinel
+        self._surplus = 0
         dropped: list[Task] = []
         if discard:
             while True:
@@ -567,9 +641,10 @@ class PoolCore:
             completed, failed, cancelled = self._outcomes
             return PoolStats(
                 state=self._state,
-                max_workers=self.max_workers,
+                max_workers=self._max_workers,
                 workers=self._workers,
                 idle=self._idle,
+                retiring=self._sentinels if self._state is RUNNING else 0,
                 pending=self._unclaimed,
                 assigned=self._assigned,
                 running=self._running,

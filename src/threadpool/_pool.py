@@ -284,8 +284,28 @@ class ThreadPool(Executor):
 
     @property
     def max_workers(self) -> int:
-        """The most worker threads the pool runs at once."""
+        """The most worker threads the pool runs at once. Assigning to it calls `resize`."""
         return self._core.max_workers
+
+    @max_workers.setter
+    def max_workers(self, max_workers: int) -> None:
+        self.resize(max_workers)
+
+    def resize(self, max_workers: int) -> None:
+        """Move the bound on worker threads while the pool runs.
+
+        Growing starts a worker at once for each task that waits for one, up to the new bound.
+        Shrinking never interrupts a task: idle workers beyond the bound leave at once, busy
+        ones when they finish the task they are running; `stats` shows them leaving
+        (``retiring``, and ``workers`` above ``max_workers``). Safe from any thread, a task or
+        a callback. After shutdown it only records the bound.
+
+        Raises:
+            TypeError: ``max_workers`` is not an int.
+            ValueError: ``max_workers`` is less than 1.
+        """
+        check_int("max_workers", max_workers, minimum=1)
+        self._core.resize(max_workers)
 
     @property
     def state(self) -> PoolState:

@@ -42,6 +42,7 @@ _FIELDS: Final = (
     "max_workers",
     "workers",
     "idle",
+    "retiring",
     "pending",
     "assigned",
     "running",
@@ -64,8 +65,10 @@ class PoolStats:
 
     - ``submitted == completed + failed + cancelled + pending + assigned + running + in_callers``
       (every accepted task is in exactly one of these);
-    - ``running <= workers <= max_workers`` and ``idle + assigned + running <= workers``
-      (equal while the pool is ``RUNNING``: each worker is idle, claimed by a task, or busy);
+    - ``running <= workers`` and ``idle + assigned + running + retiring <= workers`` (equal
+      while the pool is ``RUNNING``: each worker is idle, claimed by a task, busy, or leaving);
+    - ``workers - retiring <= max_workers``, except after ``resize()`` shrank the pool, until
+      the workers beyond the new bound have finished the task they were running;
     - ``0 <= pending <= max_queue`` when ``max_queue > 0``: ``pending`` is the very number the
       queue's bound and ``on_full`` are decided on.
 
@@ -85,11 +88,14 @@ class PoolStats:
     state: PoolState
     """The pool's state when the snapshot was taken."""
     max_workers: int
-    """The most worker threads the pool will run at once."""
+    """The most worker threads the pool will run at once (moved by ``resize()``)."""
     workers: int
     """Worker threads alive now."""
     idle: int
     """Workers waiting for a task with none assigned to them."""
+    retiring: int
+    """Idle workers beyond the bound, told to leave after ``resize()`` shrank the pool, that have
+    not left yet (0 once the pool is shut down, when every worker leaves)."""
     pending: int
     """Tasks waiting in the queue for a busy worker to be free: what ``max_queue`` bounds."""
     assigned: int
@@ -119,6 +125,7 @@ class PoolStats:
         max_workers: int,
         workers: int,
         idle: int,
+        retiring: int,
         pending: int,
         assigned: int,
         running: int,
@@ -130,8 +137,9 @@ class PoolStats:
         cancelled: int,
         rejected: int,
     ) -> None:
-        values = (state, max_workers, workers, idle, pending, assigned, running, in_callers,
-                  blocked, submitted, completed, failed, cancelled, rejected)  # fmt: skip
+        values = (state, max_workers, workers, idle, retiring, pending, assigned,
+                  running, in_callers, blocked, submitted, completed, failed, cancelled,
+                  rejected)  # fmt: skip
         for name, value in zip(_FIELDS, values, strict=True):
             object.__setattr__(self, name, value)
 
