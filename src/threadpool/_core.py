@@ -90,7 +90,8 @@ class PoolCore:
 
     ``_lock`` guards every field below it. Whenever ``_lock`` is released:
 
-    - ``0 <= _workers <= max_workers``; ``_workers`` counts threads started and not yet left.
+    - ``0 <= _workers <= max_workers``; ``_workers`` counts threads started (counted just
+      before their ``start()``, see _spawn_locked) and not yet left.
     - Every accepted task is in exactly one place: on the queue, being run (by a worker, or by a
       caller under ``on_full="caller_runs"``), or being discarded, or ended and unaccounted by
       its worker (so still running, to stats()), or ended and counted in ``_outcomes``. So
@@ -203,23 +204,21 @@ class PoolCore:
                 put(task)
 
     def _claim_locked(self, count: int) -> None:
-        """Find a worker for each of ``count`` tasks about to be queued (see "Claims")."""
+        """Find a worker for each of ``count`` tasks about to be queued (see "Claims").
+
+        Workers it starts count as idle until the claims below take them, so if starting one
+        raises (even a KeyboardInterrupt), the counts hold: nothing gets queued, and the workers
+        started so far are idle.
+        """
         idle = self._idle
-        if idle >= count:
+        if idle >= count:  # the common case, first
             self._idle = idle - count
             return
-        self._idle = 0
-        count -= idle
-        started = 0
-        try:
-            while count and self._workers < self.max_workers:
-                self._spawn_locked()
-                started += 1
-                count -= 1
-        except BaseException:
-            self._idle = idle + started  # nothing gets queued: they are idle again
-            raise
-        self._unclaimed += count
+        while self._idle < count and self._workers < self.max_workers:
+            self._spawn_locked()
+        claimed = min(self._idle, count)
+        self._idle -= claimed
+        self._unclaimed += count - claimed
 
     def _wait_for_room_locked(self) -> None:
         # Condition.wait releases the lock while it blocks. A worker that claims a waiting task
@@ -247,19 +246,40 @@ class PoolCore:
         )
 
     def _spawn_locked(self) -> None:
-        # Started under the lock so that a failed start leaves nothing behind: the task is not
-        # queued yet and the caller gets the error. The new thread needs the lock only later.
+        """Start a worker, counted (in ``_workers``, ``_idle`` and ``_threads``) before it starts.
+
+        Started under the lock so that a failed start leaves nothing behind: the task is not
+        queued yet and the caller gets the error. ``Thread.start()`` may raise after the thread
+        began, when an interrupt (SIGINT's KeyboardInterrupt) lands while it waits for the
+        thread to signal that it runs; so on any error the worker is uncounted, and a thread
+        that did begin finds, in ``_begin_work``, that it is not in ``_threads`` and ends
+        without touching anything. The new thread needs the lock only after we release it.
+        """
+        if len(self._threads) >= 2 * self.max_workers:  # forget threads that left on idle
+            self._threads = {t for t in self._threads if t.is_alive()}
         index = self._spawned
         self._spawned += 1
         thread = threading.Thread(
-            target=self._work,
+            target=self._begin_work,
             name=self._thread_name_format.format(name=self.name, index=index),
         )
-        thread.start()
-        self._workers += 1
-        if len(self._threads) >= 2 * self.max_workers:  # forget threads that left on idle
-            self._threads = {t for t in self._threads if t.is_alive()}
         self._threads.add(thread)
+        self._workers += 1
+        self._idle += 1
+        try:
+            thread.start()
+        except BaseException:
+            self._idle -= 1
+            self._workers -= 1
+            self._threads.discard(thread)
+            raise
+
+    def _begin_work(self) -> None:
+        """A new worker's first step: work only if it is counted (see _spawn_locked)."""
+        with self._lock:
+            counted = threading.current_thread() in self._threads
+        if counted:
+            self._work()
 
     def run_here(self, task: Task) -> None:
         """Run a task that accept() answered RUN_HERE with, in the calling thread."""
