@@ -1,16 +1,41 @@
 """``map()``: ordered results without a Future per task, real chunks, bounded read-ahead.
 
-Each map call shares one ``MapRun`` between its tasks and its result iterator. A task stores
-its outcome under its index; the iterator takes the outcomes in index order and sleeps only
-when the next one is not there yet. The hand-off needs no lock: the iterator writes
-``waiting_for`` and then looks for its result; a task writes its result and then reads
-``waiting_for``. Whichever goes second sees the other's write, so either the iterator finds the
-result or the task wakes it (a stale wake-up only costs the iterator one more look).
+When it starts
+==============
+As with the standard library, ``map()`` submits its tasks when it is called (all of them, or the
+first ``buffersize``), so they run even if nobody iterates: ``pool.map(fn, items)`` called for
+its side effects does its work. The iterator is a generator that has not started yet: closing or
+dropping it before the first ``next()`` cancels nothing. Once started, closing or dropping it, a
+result that raises, or a time-out cancels the tasks that have not started, as the standard
+library's generator does in its ``finally``.
+
+The hand-off: one dict, no shared flags
+=======================================
+Each map call shares one ``MapRun`` between its tasks and its iterator. A task stores its outcome
+under its index with one ``outcomes.setdefault(index, outcome)``. The iterator takes the outcome
+of the index it is at with ``outcomes.pop(index, None)``; when it is not there yet, it marks the
+index as waited for with ``outcomes.setdefault(index, WAITING)``. Each is one dict method call,
+atomic under the dict's own lock on free-threaded builds, so of the two ``setdefault`` calls on
+an index exactly one finds the other's value: the task's finds ``WAITING`` and hands its outcome
+over through the ``wake`` queue, or the iterator's finds the outcome and takes it. Nothing else is
+shared but ``cancelled``, a flag that only ever goes from False to True.
+
+One consumer at a time: like any generator, a map iterator must not be advanced by two threads
+at once.
+
+No result is kept
+=================
+After ``next()`` returns a result, nothing here refers to it: the generator yields it straight
+from the call that takes it, and a chunk's results are handed out by ``list.pop`` (through
+``_Items``, a C chain: an item costs a C call, not a generator step).
 
 With ``chunksize=n`` one task calls ``fn`` on ``n`` items, so the per-task cost is paid once per
-chunk, and the caller takes the items of a chunk's results through a C chain (``_Items``),
-not one generator step each. If ``fn`` raises inside a chunk, the items before it are still
-yielded, then the exception is raised, as if each item had been a task of its own.
+chunk. If ``fn`` raises inside a chunk, the items before it are still yielded, then the exception
+is raised, as if each item had been a task of its own.
+
+A ``submit`` that is not ThreadPool's own (overridden in a subclass, or replaced on the instance,
+as progress bars do) sees every task: ``map_through_submit`` then does what the standard
+library's ``Executor.map`` does, with a chunk as one submitted call.
 """
 
 from __future__ import annotations
@@ -19,34 +44,66 @@ import collections
 import itertools
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FuturesTimeoutError
+from concurrent.futures import wait as wait_for_futures
 from queue import Empty, SimpleQueue
 from typing import Any, Final, cast
 
 from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
 
-__all__ = ("MAP", "MapRun", "map_ordered")
+__all__ = ("MAP", "MapRun", "map_ordered", "map_through_submit")
+
+Outcome = tuple[Any, "BaseException | None"]
+"""(result, or list of results for a chunk; the error, if any)"""
+
+_WAITING: Final[Any] = object()
+"""In ``MapRun.outcomes``: the iterator waits for this index (see "The hand-off")."""
 
 
 class MapRun:
     """What one ``map()`` call's tasks and its iterator share."""
 
-    __slots__ = ("cancelled", "outcomes", "waiting_for", "wake")
+    __slots__ = ("cancelled", "chunksize", "outcomes", "timeout", "wake")
 
-    def __init__(self) -> None:
-        self.outcomes: dict[int, tuple[Any, BaseException | None]] = {}
-        """index -> (result, or list of results for a chunk; the error, if any)"""
-        self.waiting_for = -1
-        """The index the iterator sleeps on, or -1."""
-        self.wake: SimpleQueue[None] = SimpleQueue()
+    def __init__(self, timeout: float | None, chunksize: int) -> None:
+        self.outcomes: dict[int, Outcome] = {}
+        """index -> outcome, or ``_WAITING``; written only with setdefault, taken with pop."""
+        self.wake: SimpleQueue[Outcome] = SimpleQueue()
+        """The outcome of the index the iterator waits for."""
         self.cancelled = False
-        """Set when the iterator is closed or dropped: tasks not yet started are skipped."""
+        """Set when the iterator ends early: tasks not yet started are skipped."""
+        self.timeout: Final = timeout  # for the time-out's message
+        self.chunksize: Final = chunksize
 
-    def store(self, index: int, outcome: tuple[Any, BaseException | None]) -> None:
-        self.outcomes[index] = outcome
-        if self.waiting_for == index:
-            self.wake.put(None)
+    def store(self, index: int, outcome: Outcome) -> None:
+        """A task's side of the hand-off."""
+        if self.outcomes.setdefault(index, outcome) is _WAITING:
+            self.wake.put(outcome)
+
+    def take(self, index: int, deadline: float | None) -> Outcome:
+        """The iterator's side: the outcome of ``index``, waiting for it until ``deadline``."""
+        outcomes = self.outcomes
+        outcome = outcomes.pop(index, None)
+        if outcome is not None:
+            return outcome
+        outcome = outcomes.setdefault(index, _WAITING)
+        if outcome is _WAITING:
+            try:
+                if deadline is None:
+                    outcome = self.wake.get()
+                else:
+                    outcome = self.wake.get(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                raise self._timed_out(index) from None
+        del outcomes[index]  # our mark, or the outcome that arrived just before it
+        return outcome
+
+    def _timed_out(self, index: int) -> FuturesTimeoutError:
+        return FuturesTimeoutError(
+            f"map(timeout={self.timeout}): result {index * self.chunksize} was not ready "
+            f"{self.timeout} seconds after the call"
+        )
 
 
 class _Map(TaskKind):
@@ -62,14 +119,9 @@ class _Map(TaskKind):
         if run.cancelled:
             return CANCELLED
         if spread is not None:
-            results: list[Any] = []
-            try:
-                results.extend(spread(fn, args))  # keeps the results from before a raise
-            except BaseException as exc:
-                run.store(index, (results, exc))
-                return FAILED
-            run.store(index, (results, None))
-            return COMPLETED
+            results, error = _call_chunk(spread, fn, args)
+            run.store(index, (results, error))
+            return COMPLETED if error is None else FAILED
         try:
             result = fn(*args)
         except BaseException as exc:
@@ -88,6 +140,42 @@ class _Map(TaskKind):
 MAP: Final[TaskKind] = _Map()
 
 
+def _call_chunk(
+    spread: Callable[..., Iterator[Any]], fn: Callable[..., Any], args: list[Any]
+) -> Outcome:
+    """A chunk's results, up to the item that raised, and what it raised."""
+    results: list[Any] = []
+    try:
+        results.extend(spread(fn, args))  # keeps the results from before a raise
+    except BaseException as exc:
+        return results, exc
+    return results, None
+
+
+def _arguments(
+    iterables: tuple[Iterable[Any], ...], chunksize: int
+) -> tuple[Iterator[Any], Callable[..., Iterator[Any]] | None]:
+    """The tasks' arguments: tuples, or lists of ``chunksize`` items; and how a chunk's task
+    calls ``fn`` (None for single items)."""
+    if chunksize == 1:
+        return zip(*iterables), None
+    if len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
+        rows = iter(iterables[0])
+        return iter(lambda: list(itertools.islice(rows, chunksize)), []), map
+    rows = zip(*iterables)
+    return iter(lambda: list(itertools.islice(rows, chunksize)), []), itertools.starmap
+
+
+def _deadline(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def _handed_out(results: list[Any]) -> Iterator[Any]:
+    """The items of a chunk's ``results``, each removed from the list as it is handed out."""
+    results.reverse()
+    return itertools.starmap(results.pop, itertools.repeat((), len(results)))
+
+
 def map_ordered(
     accept: Callable[[list[Task]], None],
     fn: Callable[..., Any],
@@ -99,31 +187,18 @@ def map_ordered(
     """Submit the first tasks now (all of them without ``buffersize``) through ``accept`` and
     return an iterator over the results, in order. The iterator submits the rest as results are
     taken, keeping at most ``buffersize`` tasks ahead."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    chunked = chunksize > 1
-    args: Iterator[Any]
-    spread: Callable[..., Iterator[Any]] | None = None  # how a chunk's task calls fn
-    if not chunked:
-        args = zip(*iterables)
-    elif len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
-        rows = iter(iterables[0])
-        args, spread = iter(lambda: list(itertools.islice(rows, chunksize)), []), map
-    else:
-        rows = zip(*iterables)
-        args = iter(lambda: list(itertools.islice(rows, chunksize)), [])
-        spread = itertools.starmap
-    run = MapRun()
+    deadline = _deadline(timeout)
+    args, spread = _arguments(iterables, chunksize)
+    run = MapRun(timeout, chunksize)
     tasks = ((MAP, run, index, fn, item, spread) for index, item in enumerate(args))
     first = itertools.islice(tasks, buffersize)  # None: all of them
     submitted = 0
     while batch := list(itertools.islice(first, _BATCH)):
         accept(batch)
         submitted += len(batch)
-    results = _results(run, submitted, tasks, accept, deadline, chunked)
-    next(results)  # into the try block, so closing or dropping it before any result cancels
-    if chunked:
-        return _Items.over(results)
-    return results
+    if spread is None:
+        return _results(run, submitted, tasks, accept, deadline)
+    return _Items.over(_chunk_results(run, submitted, tasks, accept, deadline))
 
 
 _BATCH = 256
@@ -136,11 +211,8 @@ def _results(
     more: Iterator[Task],
     accept: Callable[[list[Task]], None],
     deadline: float | None,
-    chunked: bool,
 ) -> Generator[Any, None, None]:
-    outcomes = run.outcomes
     try:
-        yield None  # where map_ordered() leaves it
         for index in itertools.count():
             if index == submitted:
                 return
@@ -149,33 +221,56 @@ def _results(
                 accept([task])
                 submitted += 1
             del task
-            outcome = outcomes.pop(index, None)
-            if outcome is None:
-                outcome = _wait_for(run, index, deadline)
-            result, error = outcome
-            del outcome
-            if chunked or error is None:
-                yield result  # for a chunk, the list of its results (up to a failing item)
-            del result
-            if error is not None:
-                raise error
+            yield _value(run.take(index, deadline))  # held by no local while suspended
     finally:  # closed, dropped, failed or timed out: what has not started will not run
         run.cancelled = True
 
 
-class _Items(itertools.chain[Any]):
-    """What a chunked ``map()`` returns: the items of each chunk's list of results, in order.
+def _value(outcome: Outcome) -> Any:
+    result, error = outcome
+    if error is not None:
+        raise error
+    return result
 
-    A chain over the lists that the ``_results`` generator yields, so an item costs a C call,
-    not a generator resumption (which took a fifth of a 200,000-item map's time). Like the
-    generator it can be closed, which cancels what has not started, and it stops there.
+
+def _chunk_results(
+    run: MapRun,
+    submitted: int,
+    more: Iterator[Task],
+    accept: Callable[[list[Task]], None],
+    deadline: float | None,
+) -> Generator[Iterator[Any], None, None]:
+    """Like ``_results``, for chunks: each chunk's results, up to an error, then the error."""
+    try:
+        for index in itertools.count():
+            if index == submitted:
+                return
+            task = next(more, None)
+            if task is not None:
+                accept([task])
+                submitted += 1
+            del task
+            results, error = run.take(index, deadline)
+            yield _handed_out(results)
+            if error is not None:
+                raise error
+    finally:
+        run.cancelled = True
+
+
+class _Items(itertools.chain[Any]):
+    """What a chunked ``map()`` returns: the items of each chunk's results, in order.
+
+    A chain over the iterators that a chunk generator yields, so an item costs a C call, not a
+    generator resumption (which took a fifth of a 200,000-item map's time). Like the generator
+    it can be closed, which (once started) cancels what has not started, and it stops there.
     """
 
     __slots__ = ("_chunks",)
-    _chunks: Generator[Any, None, None]
+    _chunks: Generator[Iterator[Any], None, None]
 
     @classmethod
-    def over(cls, chunks: Generator[Any, None, None]) -> _Items:
+    def over(cls, chunks: Generator[Iterator[Any], None, None]) -> _Items:
         items = cast(_Items, cls.from_iterable(chunks))
         items._chunks = chunks
         return items
@@ -185,17 +280,95 @@ class _Items(itertools.chain[Any]):
         collections.deque(self, maxlen=0)  # drop the rest of the chunk being taken
 
 
-def _wait_for(run: MapRun, index: int, deadline: float | None) -> tuple[Any, Any]:
-    run.waiting_for = index
+# ---------------------------------------------------------------- through a foreign submit()
+
+
+def map_through_submit(
+    submit: Callable[..., Future[Any]],
+    fn: Callable[..., Any],
+    iterables: tuple[Iterable[Any], ...],
+    timeout: float | None,
+    chunksize: int,
+    buffersize: int | None,
+) -> Iterator[Any]:
+    """``map()`` as the standard library's ``Executor.map`` does it, one ``submit`` call per
+    task (a chunk is one call), for a ``submit`` that is not ThreadPool's own."""
+    deadline = _deadline(timeout)
+    args, spread = _arguments(iterables, chunksize)
+    if spread is None:
+        first = itertools.islice(args, buffersize)  # None: all of them
+        futures = collections.deque(submit(fn, *item) for item in first)
+        return _future_results(futures, args, submit, fn, deadline, timeout)
+    futures = collections.deque(
+        submit(_call_chunk, spread, fn, chunk) for chunk in itertools.islice(args, buffersize)
+    )
+    chunks = _future_chunks(futures, args, submit, spread, fn, deadline, timeout, chunksize)
+    return _Items.over(chunks)
+
+
+def _future_results(
+    futures: collections.deque[Future[Any]],
+    more: Iterator[Any],
+    submit: Callable[..., Future[Any]],
+    fn: Callable[..., Any],
+    deadline: float | None,
+    timeout: float | None,
+) -> Generator[Any, None, None]:
     try:
-        while (outcome := run.outcomes.pop(index, None)) is None:
-            try:
-                if deadline is None:
-                    run.wake.get()
-                else:
-                    run.wake.get(timeout=max(0.0, deadline - time.monotonic()))
-            except Empty:
-                raise FuturesTimeoutError from None
-        return outcome
+        for index in itertools.count():
+            if not futures:
+                return
+            if (item := next(more, None)) is not None:
+                futures.append(submit(fn, *item))
+            del item
+            yield _result_or_cancel(futures.popleft(), deadline, timeout, index)
     finally:
-        run.waiting_for = -1
+        for future in futures:
+            future.cancel()
+
+
+def _future_chunks(
+    futures: collections.deque[Future[Any]],
+    more: Iterator[Any],
+    submit: Callable[..., Future[Any]],
+    spread: Callable[..., Iterator[Any]],
+    fn: Callable[..., Any],
+    deadline: float | None,
+    timeout: float | None,
+    chunksize: int,
+) -> Generator[Iterator[Any], None, None]:
+    try:
+        for index in itertools.count():
+            if not futures:
+                return
+            if (chunk := next(more, None)) is not None:
+                futures.append(submit(_call_chunk, spread, fn, chunk))
+            del chunk
+            results, error = _result_or_cancel(
+                futures.popleft(), deadline, timeout, index * chunksize
+            )
+            yield _handed_out(results)
+            if error is not None:
+                raise error
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def _result_or_cancel(
+    future: Future[Any], deadline: float | None, timeout: float | None, index: int
+) -> Any:
+    """The future's result (or its exception, raised); the future is cancelled if that fails,
+    and no reference to it or its result stays here."""
+    try:
+        if deadline is not None:
+            remaining = max(0.0, deadline - time.monotonic())
+            if not wait_for_futures((future,), remaining).done:
+                raise FuturesTimeoutError(
+                    f"map(timeout={timeout}): result {index} was not ready "
+                    f"{timeout} seconds after the call"
+                )
+        return future.result()
+    finally:
+        future.cancel()
+        del future
