@@ -132,6 +132,7 @@ class PoolCore:
         self._here = threading.local()  # .depth: see _running_tasks_here()
         # --- guarded by _lock ---
         self._state = RUNNING
+        self._stopped_by: str | None = None  # what stopped it, for the refusal's message
         self._broken: BrokenThreadPool | None = None
         self._forked = False
         self._workers = 0
@@ -241,9 +242,8 @@ class PoolCore:
                 f"pool {self.name!r} was created in the parent process before fork(); "
                 "its workers do not exist here, so create a new pool in the child"
             )
-        raise PoolClosedError(
-            f"pool {self.name!r} is {self._state.value} and accepts no new tasks"
-        )
+        stopped_by = self._stopped_by or f"is {self._state.value}"
+        raise PoolClosedError(f"pool {self.name!r} {stopped_by} and accepts no new tasks")
 
     def _spawn_locked(self) -> None:
         """Start a worker, counted (in ``_workers``, ``_idle`` and ``_threads``) before it starts.
@@ -394,15 +394,17 @@ class PoolCore:
 
     # ------------------------------------------------------------------ shutting down
 
-    def close(self) -> None:
+    def close(self, why: str = "was closed (by close() or shutdown())") -> None:
         with self._lock:
             if self._state is RUNNING:
+                self._stopped_by = why
                 self._stop_locked(CLOSING, discard=False)
 
     def terminate(self) -> None:
         with self._lock:
             if self._state is TERMINATING or self._state is TERMINATED:
                 return
+            self._stopped_by = "was terminated (by terminate() or shutdown(cancel_futures=True))"
             dropped = self._stop_locked(TERMINATING, discard=True)
         self._end_dropped(dropped, CancelledError())
 
@@ -460,6 +462,22 @@ class PoolCore:
             if thread.is_alive():
                 return False
         return True
+
+    def threads(self) -> set[threading.Thread]:
+        """The worker threads started and not forgotten (threads that left on an idle time-out
+        are forgotten now and then): a new set."""
+        with self._lock:
+            return set(self._threads)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether close() or terminate() was called (the pool may also have broken)."""
+        return self._stopped_by is not None
+
+    @property
+    def broken(self) -> BrokenThreadPool | None:
+        """The error a worker's failed initializer broke the pool with, if it did."""
+        return self._broken
 
     def runs_here(self) -> bool:
         """Whether the calling thread is one of ours: a worker, or a thread running our task code

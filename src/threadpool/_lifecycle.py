@@ -32,14 +32,14 @@ def track(core: PoolCore) -> None:
     interpreter is already exiting (as the standard library refuses work then)."""
     _live.add(core)
     if _exiting:
-        core.close()
+        core.close("was made during interpreter exit")
 
 
 def _close_all_at_exit() -> None:
     global _exiting
     _exiting = True
     for core in list(_live):
-        core.close()
+        core.close("was closed at interpreter exit")
 
 
 def _reset_all_in_child() -> None:
