@@ -61,8 +61,26 @@ def test_infinite_idle_timeout_means_none(make_pool: Callable[..., ThreadPool]) 
         (lambda p: p.map(3, [1]), TypeError, r"fn must be callable, got 3"),
         (lambda p: p.map(abs, [1], chunksize=0), ValueError, r"chunksize must be >= 1, got 0"),
         (lambda p: p.map(abs, [1], chunksize=1.5), TypeError, r"chunksize must be an int"),
-        (lambda p: p.map(abs, [1], buffersize=0), ValueError, r"buffersize must be >= 1, got 0"),
-        (lambda p: p.map(abs, [1], buffersize="2"), TypeError, r"buffersize must be an int"),
+        (
+            lambda p: p.map(abs, [1], buffersize=0),
+            ValueError,
+            r"buffersize must be None or > 0, got 0",
+        ),
+        (
+            lambda p: p.map(abs, [1], buffersize=-1),
+            ValueError,
+            r"buffersize must be None or > 0, got -1",
+        ),
+        (
+            lambda p: p.map(abs, [1], buffersize="2"),
+            TypeError,
+            r"buffersize must be an integer or None, got '2'",
+        ),
+        (
+            lambda p: p.map(abs, [1], buffersize=2.0),
+            TypeError,
+            r"buffersize must be an integer or None, got 2.0",
+        ),
         (lambda p: p.map(abs, [1], timeout="soon"), TypeError, r"timeout must be a number"),
         (lambda p: p.join(-1), ValueError, r"timeout must be >= 0 seconds .*-1"),
     ],

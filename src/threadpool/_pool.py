@@ -254,8 +254,11 @@ class ThreadPool(Executor):
             timeout = 0  # the standard library accepts a negative timeout: time out at once
         timeout = check_seconds("timeout", timeout)
         check_int("chunksize", chunksize, minimum=1)
-        if buffersize is not None:
-            check_int("buffersize", buffersize, minimum=1)
+        if buffersize is not None:  # in the standard library's words, which its tests match
+            if not isinstance(buffersize, int) or isinstance(buffersize, bool):
+                raise TypeError(f"buffersize must be an integer or None, got {buffersize!r}")
+            if buffersize < 1:
+                raise ValueError(f"buffersize must be None or > 0, got {buffersize!r}")
         submit = self.submit
         if getattr(submit, "__func__", None) is not ThreadPool.submit:  # see _map.py
             return map_through_submit(submit, fn, iterables, timeout, chunksize, buffersize)
