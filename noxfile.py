@@ -4,6 +4,7 @@ against the built wheel (not ``src/``), plus lint, types, docs and a benchmark s
     nox                            # every session
     nox -s tests                   # the suite on each interpreter found
     nox -s tests-3.12 -- -k async  # arguments after ``--`` go to pytest
+    nox -s stdlib_executor_tests   # CPython's own executor tests against the drop-in
     nox -s lint types docs bench_smoke
 
 Interpreters are found on ``PATH`` as ``python3.X``; pyenv's versions are found too, even when
@@ -28,7 +29,7 @@ nox.options.default_venv_backend = "virtualenv"
 nox.options.error_on_missing_interpreters = False  # a missing version is skipped, loudly
 nox.options.download_python = "never"  # test what the machine has; fetch nothing
 nox.options.reuse_venv = "no"
-nox.options.sessions = ["tests", "lint", "types", "docs", "bench_smoke"]
+nox.options.sessions = ["tests", "stdlib_executor_tests", "lint", "types", "docs", "bench_smoke"]
 
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
@@ -136,6 +137,24 @@ def tests(session: nox.Session) -> None:
         *session.posargs,
         env={"THREADPOOL_TEST_INSTALLED": "1"},
     )
+
+
+HAS_STDLIB_TESTS = (
+    "import importlib.util; print(importlib.util.find_spec('test.test_concurrent_futures') "
+    "is not None)"
+)
+
+
+@nox.session(python=PYTHONS)
+def stdlib_executor_tests(session: nox.Session) -> None:
+    """CPython's own ThreadPoolExecutor tests against the wheel's drop-in (see
+    ``.ci/stdlib_executor_tests.py``); skipped on an interpreter without its ``test`` package."""
+    found = session.run("python", "-c", HAS_STDLIB_TESTS, silent=True)
+    if not found or found.strip() != "True":
+        session.skip("this interpreter has no test.test_concurrent_futures (the test package)")
+    session.install("--no-compile", str(wheel(session)))
+    session.run("python", "-c", CHECK_INSTALLED)
+    session.run("python", str(ROOT / ".ci" / "stdlib_executor_tests.py"), *session.posargs)
 
 
 @nox.session(python=DEFAULT_PYTHON)
