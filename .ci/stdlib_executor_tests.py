@@ -17,8 +17,9 @@ It prints each test that fails, then a summary. Exit status:
 - 2: this Python has no ``test.test_concurrent_futures``: nothing was run.
 
 A test in ``DELIBERATE`` that passes is reported, so the list can shrink, and never fails the run.
-Each test has ``PER_TEST_SECONDS`` to finish; past that, faulthandler dumps every thread's
-stack and ends the process (status 1), so a hang fails instead of stalling CI.
+Each test, and each stretch between tests, has ``PER_TEST_SECONDS``; past that, faulthandler
+dumps every thread's stack and ends the process (status 1), so a hang fails instead of
+stalling CI.
 """
 
 from __future__ import annotations
@@ -126,7 +127,8 @@ def _thread_pool_tests(modules: list[types.ModuleType]) -> unittest.TestSuite:
 
 
 class _Result(unittest.TextTestResult):
-    """Gives each test PER_TEST_SECONDS before faulthandler ends the run."""
+    """Gives each test, and what runs between tests (class and module fixtures),
+    PER_TEST_SECONDS before faulthandler ends the run."""
 
     def startTest(self, test: unittest.TestCase) -> None:
         faulthandler.dump_traceback_later(PER_TEST_SECONDS, exit=True)
@@ -134,7 +136,7 @@ class _Result(unittest.TextTestResult):
 
     def stopTest(self, test: unittest.TestCase) -> None:
         super().stopTest(test)
-        faulthandler.cancel_dump_traceback_later()
+        faulthandler.dump_traceback_later(PER_TEST_SECONDS, exit=True)
 
 
 def main() -> int:
@@ -150,7 +152,9 @@ def main() -> int:
     print(f"Python {sys.version.split()[0]}: {suite.countTestCases()} tests from", *names)
     print("against threadpool.ThreadPoolExecutor", flush=True)
     runner = unittest.TextTestRunner(resultclass=_Result, verbosity=1)  # type: ignore[arg-type]
+    faulthandler.dump_traceback_later(PER_TEST_SECONDS, exit=True)
     result = runner.run(suite)
+    faulthandler.cancel_dump_traceback_later()
 
     failed = {test.id(): trace for test, trace in (*result.failures, *result.errors)}
     expected = {test_id for test_id in failed if _name(test_id) in DELIBERATE}

@@ -17,8 +17,10 @@ of the index it is at with ``outcomes.pop(index, None)``; when it is not there y
 index as waited for with ``outcomes.setdefault(index, WAITING)``. Each is one dict method call,
 atomic under the dict's own lock on free-threaded builds, so of the two ``setdefault`` calls on
 an index exactly one finds the other's value: the task's finds ``WAITING`` and hands its outcome
-over through the ``wake`` queue, or the iterator's finds the outcome and takes it. Nothing else is
-shared but ``cancelled``, a flag that only ever goes from False to True.
+over through the ``wake`` queue (a ``SimpleQueue``, safe between threads), or the iterator's finds
+the outcome and takes it. Nothing else is shared but ``cancelled``, a flag that only ever goes
+from False to True (a task that reads it just before it is set runs, as a task already started
+would).
 
 One consumer at a time: like any generator, a map iterator must not be advanced by two threads
 at once.
@@ -54,8 +56,10 @@ from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
 
 __all__ = ("MAP", "MapRun", "map_ordered", "map_through_submit")
 
-Outcome = tuple[Any, "BaseException | None"]
-"""(result, or list of results for a chunk; the error, if any)"""
+Outcome = Any
+"""What a task stores: ``[result]`` for an item that returned (a list, so that the iterator can
+hand the result out with ``pop()`` and keep nothing); ``(None, error)`` for an item that raised;
+``(results, error or None)`` for a chunk, ``results`` the list of those before an error."""
 
 _WAITING: Final[Any] = object()
 """In ``MapRun.outcomes``: the iterator waits for this index (see "The hand-off")."""
@@ -127,7 +131,7 @@ class _Map(TaskKind):
         except BaseException as exc:
             run.store(index, (None, exc))
             return FAILED
-        run.store(index, (result, None))
+        run.store(index, [result])
         return COMPLETED
 
     @staticmethod
@@ -212,6 +216,7 @@ def _results(
     accept: Callable[[list[Task]], None],
     deadline: float | None,
 ) -> Generator[Any, None, None]:
+    outcomes = run.outcomes
     try:
         for index in itertools.count():
             if index == submitted:
@@ -221,16 +226,14 @@ def _results(
                 accept([task])
                 submitted += 1
             del task
-            yield _value(run.take(index, deadline))  # held by no local while suspended
+            outcome = outcomes.pop(index, None)
+            if outcome is None:
+                outcome = run.take(index, deadline)
+            if type(outcome) is tuple:  # (None, what the item raised)
+                raise outcome[1]
+            yield outcome.pop()  # the result leaves its list: no local holds it while suspended
     finally:  # closed, dropped, failed or timed out: what has not started will not run
         run.cancelled = True
-
-
-def _value(outcome: Outcome) -> Any:
-    result, error = outcome
-    if error is not None:
-        raise error
-    return result
 
 
 def _chunk_results(
