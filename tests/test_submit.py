@@ -14,6 +14,7 @@ from typing import Any, Callable, TypeVar
 import pytest
 from support import WAIT
 
+import threadpool._map
 from threadpool import ThreadPool
 
 if sys.version_info >= (3, 10):
@@ -395,3 +396,52 @@ def test_map_hand_off_under_forced_interleavings(make_pool: Callable[..., Thread
             ]
     finally:
         sys.setswitchinterval(interval)
+
+
+def _outcomes(results: Any, count: int) -> list[Any]:
+    """``count`` calls of next(results): each value, or the name of what it raised."""
+    seen: list[Any] = []
+    for _ in range(count):
+        try:
+            seen.append(next(results))
+        except Exception as exc:  # StopIteration, ZeroDivisionError, ...
+            seen.append(type(exc).__name__)
+    return seen
+
+
+@pytest.mark.parametrize("through_submit", [False, True], ids=["own submit", "overridden"])
+@pytest.mark.parametrize("chunksize", [1, 3])
+def test_map_after_a_raise_ends_or_goes_on_as_this_pythons_standard_library(
+    chunksize: int, through_submit: bool
+) -> None:
+    # Up to 3.14 the iterator ends after an item raised; from 3.15 on it goes on (gh-108518).
+    args = ([5, 5, 5, 5, 5], [2, 0, 3, 0, 5])
+    with futures.ThreadPoolExecutor(2) as std:
+        expected = _outcomes(std.map(divmod, *args), 7)
+    with _CountingPool(2) if through_submit else ThreadPool(2) as pool:
+        assert _outcomes(pool.map(divmod, *args, chunksize=chunksize), 7) == expected
+
+
+@pytest.mark.parametrize("through_submit", [False, True], ids=["own submit", "overridden"])
+@pytest.mark.parametrize("chunksize", [1, 2, 3])
+@pytest.mark.parametrize("continues", [False, True], ids=["ends", "goes on"])
+def test_map_after_a_raise(
+    monkeypatch: pytest.MonkeyPatch, continues: bool, chunksize: int, through_submit: bool
+) -> None:
+    monkeypatch.setattr(threadpool._map, "CONTINUES_AFTER_RAISE", continues)
+    args = ([5, 5, 5, 5, 5], [2, 0, 3, 0, 5])
+    expected: list[Any] = [(2, 1), "ZeroDivisionError"]
+    if continues:
+        expected += [(1, 2), "ZeroDivisionError", (1, 0)]
+    expected += ["StopIteration"] * (7 - len(expected))
+    with _CountingPool(2) if through_submit else ThreadPool(2) as pool:
+        assert _outcomes(pool.map(divmod, *args, chunksize=chunksize), 7) == expected
+        for result in pool.map(lambda _: _Result(), range(7), chunksize=chunksize):
+            ref = weakref.ref(result)
+            del result
+            gc.collect()
+            assert ref() is None
+        results = pool.map(divmod, *args, chunksize=chunksize)
+        assert next(results) == (2, 1)
+        results.close()  # type: ignore[attr-defined]
+        assert _outcomes(results, 2) == ["StopIteration"] * 2

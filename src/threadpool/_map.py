@@ -35,6 +35,16 @@ With ``chunksize=n`` one task calls ``fn`` on ``n`` items, so the per-task cost 
 chunk. If ``fn`` raises inside a chunk, the items before it are still yielded, then the exception
 is raised, as if each item had been a task of its own.
 
+After a raise
+=============
+Up to Python 3.14 the standard library's ``map()`` iterator ends when an item's call raised (its
+generator raised, and cancelled the rest). From 3.15 (gh-108518) it goes on, as the built-in
+``map`` does: the next ``next()`` gives the next result. ``CONTINUES_AFTER_RAISE`` follows the
+running Python. A generator cannot raise and go on, so then the generator yields each outcome
+to ``_Continuing``, a C ``map`` that calls ``pop()`` on it: ``[result].pop()`` hands the result
+out, ``_Raises(error).pop()`` raises the error, and the ``map`` stays usable after it. A chunk
+task then goes on past an item that raised, noting its error by position.
+
 A ``submit`` that is not ThreadPool's own (overridden in a subclass, or replaced on the instance,
 as progress bars do) sees every task: ``map_through_submit`` then does what the standard
 library's ``Executor.map`` does, with a chunk as one submitted call.
@@ -43,23 +53,32 @@ library's ``Executor.map`` does, with a chunk as one submitted call.
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
+import operator
+import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures import wait as wait_for_futures
 from queue import Empty, SimpleQueue
-from typing import Any, Final, cast
+from typing import Any, Final, NoReturn, cast
 
 from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
 
-__all__ = ("MAP", "MapRun", "map_ordered", "map_through_submit")
+__all__ = ("CONTINUES_AFTER_RAISE", "MAP", "MapRun", "map_ordered", "map_through_submit")
+
+CONTINUES_AFTER_RAISE = sys.version_info >= (3, 15)
+"""Whether a map() iterator goes on after an item raised, as this Python's own does (see
+"After a raise"). Read at each map() call."""
 
 Outcome = Any
 """What a task stores: ``[result]`` for an item that returned (a list, so that the iterator can
 hand the result out with ``pop()`` and keep nothing); ``(None, error)`` for an item that raised;
-``(results, error or None)`` for a chunk, ``results`` the list of those before an error."""
+``(results, error or None)`` for a chunk, ``results`` the list of those before an error, or,
+when the map goes on after a raise, ``(results, {position: error})`` with None at those
+positions."""
 
 _WAITING: Final[Any] = object()
 """In ``MapRun.outcomes``: the iterator waits for this index (see "The hand-off")."""
@@ -68,9 +87,9 @@ _WAITING: Final[Any] = object()
 class MapRun:
     """What one ``map()`` call's tasks and its iterator share."""
 
-    __slots__ = ("cancelled", "chunksize", "outcomes", "timeout", "wake")
+    __slots__ = ("cancelled", "chunksize", "continues", "outcomes", "timeout", "wake")
 
-    def __init__(self, timeout: float | None, chunksize: int) -> None:
+    def __init__(self, timeout: float | None, chunksize: int, continues: bool) -> None:
         self.outcomes: dict[int, Outcome] = {}
         """index -> outcome, or ``_WAITING``; written only with setdefault, taken with pop."""
         self.wake: SimpleQueue[Outcome] = SimpleQueue()
@@ -79,6 +98,7 @@ class MapRun:
         """Set when the iterator ends early: tasks not yet started are skipped."""
         self.timeout: Final = timeout  # for the time-out's message
         self.chunksize: Final = chunksize
+        self.continues: Final = continues  # see "After a raise"
 
     def store(self, index: int, outcome: Outcome) -> None:
         """A task's side of the hand-off."""
@@ -123,7 +143,7 @@ class _Map(TaskKind):
         if run.cancelled:
             return CANCELLED
         if spread is not None:
-            results, error = _call_chunk(spread, fn, args)
+            results, error = _call_chunk(spread, fn, args, run.continues)
             run.store(index, (results, error))
             return COMPLETED if error is None else FAILED
         try:
@@ -145,15 +165,61 @@ MAP: Final[TaskKind] = _Map()
 
 
 def _call_chunk(
-    spread: Callable[..., Iterator[Any]], fn: Callable[..., Any], args: list[Any]
+    spread: Callable[..., Iterator[Any]], fn: Callable[..., Any], args: list[Any], continues: bool
 ) -> Outcome:
-    """A chunk's results, up to the item that raised, and what it raised."""
+    """A chunk's results, up to the item that raised, and what it raised; or, if the map
+    ``continues`` after a raise, all of them, with the errors by position."""
     results: list[Any] = []
-    try:
-        results.extend(spread(fn, args))  # keeps the results from before a raise
-    except BaseException as exc:
-        return results, exc
-    return results, None
+    errors: dict[int, BaseException] = {}
+    while True:
+        try:  # extend() keeps the results from before a raise
+            results.extend(spread(fn, args[len(results) :] if results else args))
+        except BaseException as exc:
+            if not continues:
+                return results, exc
+            errors[len(results)] = exc
+            results.append(None)
+            continue
+        return results, errors or None
+
+
+class _Raises:
+    """An item that raised, in a map that goes on after a raise: ``pop()`` raises its error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def pop(self) -> NoReturn:
+        raise self.error
+
+
+_pop: Final = operator.methodcaller("pop")
+
+
+class _Continuing(map):  # type: ignore[type-arg]
+    """A map() iterator that goes on after a raise: ``pop()`` of each outcome its generator
+    yields (see "After a raise"). Closing it closes the generator."""
+
+    __slots__ = ("_outcomes",)
+    _outcomes: Generator[Any, None, None]
+
+    @classmethod
+    def over(cls, outcomes: Generator[Any, None, None]) -> _Continuing:
+        results = cls(_pop, outcomes)
+        results._outcomes = outcomes
+        return results
+
+    def close(self) -> None:
+        self._outcomes.close()
+
+
+def _handed_out_with_errors(results: list[Any], errors: dict[int, BaseException]) -> Iterator[Any]:
+    """``_handed_out`` for a chunk some of whose items raised: each raises as it is reached."""
+    holders = [_Raises(errors[i]) if i in errors else [result] for i, result in enumerate(results)]
+    results.clear()
+    return map(_pop, _handed_out(holders))
 
 
 def _arguments(
@@ -193,7 +259,8 @@ def map_ordered(
     taken, keeping at most ``buffersize`` tasks ahead."""
     deadline = _deadline(timeout)
     args, spread = _arguments(iterables, chunksize)
-    run = MapRun(timeout, chunksize)
+    continues = CONTINUES_AFTER_RAISE
+    run = MapRun(timeout, chunksize, continues)
     tasks = ((MAP, run, index, fn, item, spread) for index, item in enumerate(args))
     first = itertools.islice(tasks, buffersize)  # None: all of them
     submitted = 0
@@ -201,7 +268,8 @@ def map_ordered(
         accept(batch)
         submitted += len(batch)
     if spread is None:
-        return _results(run, submitted, tasks, accept, deadline)
+        results = _results(run, submitted, tasks, accept, deadline, continues)
+        return _Continuing.over(results) if continues else results
     return _Items.over(_chunk_results(run, submitted, tasks, accept, deadline))
 
 
@@ -215,7 +283,10 @@ def _results(
     more: Iterator[Task],
     accept: Callable[[list[Task]], None],
     deadline: float | None,
+    continues: bool,
 ) -> Generator[Any, None, None]:
+    """The results, in order; if the map ``continues`` after a raise, the outcomes, for
+    ``_Continuing`` to pop."""
     outcomes = run.outcomes
     try:
         for index in itertools.count():
@@ -230,8 +301,11 @@ def _results(
             if outcome is None:
                 outcome = run.take(index, deadline)
             if type(outcome) is tuple:  # (None, what the item raised)
-                raise outcome[1]
-            yield outcome.pop()  # the result leaves its list: no local holds it while suspended
+                if not continues:
+                    raise outcome[1]
+                outcome = _Raises(outcome[1])
+            # The result leaves its list: no local holds it while suspended.
+            yield outcome if continues else outcome.pop()
     finally:  # closed, dropped, failed or timed out: what has not started will not run
         run.cancelled = True
 
@@ -254,6 +328,9 @@ def _chunk_results(
                 submitted += 1
             del task
             results, error = run.take(index, deadline)
+            if type(error) is dict:  # the map goes on after a raise: errors by position
+                yield _handed_out_with_errors(results, error)
+                continue
             yield _handed_out(results)
             if error is not None:
                 raise error
@@ -280,7 +357,12 @@ class _Items(itertools.chain[Any]):
 
     def close(self) -> None:
         self._chunks.close()
-        collections.deque(self, maxlen=0)  # drop the rest of the chunk being taken
+        while True:  # drop the rest of the chunk being taken
+            try:
+                collections.deque(self, maxlen=0)
+            except BaseException:  # an item that raised, in a map that goes on after a raise
+                continue
+            return
 
 
 # ---------------------------------------------------------------- through a foreign submit()
@@ -298,14 +380,15 @@ def map_through_submit(
     task (a chunk is one call), for a ``submit`` that is not ThreadPool's own."""
     deadline = _deadline(timeout)
     args, spread = _arguments(iterables, chunksize)
+    continues = CONTINUES_AFTER_RAISE
     if spread is None:
         first = itertools.islice(args, buffersize)  # None: all of them
         futures = collections.deque(submit(fn, *item) for item in first)
-        return _future_results(futures, args, submit, fn, deadline, timeout)
-    futures = collections.deque(
-        submit(_call_chunk, spread, fn, chunk) for chunk in itertools.islice(args, buffersize)
-    )
-    chunks = _future_chunks(futures, args, submit, spread, fn, deadline, timeout, chunksize)
+        results = _future_results(futures, args, submit, fn, deadline, timeout, continues)
+        return _Continuing.over(results) if continues else results
+    call = functools.partial(_call_chunk, spread, fn, continues=continues)
+    futures = collections.deque(submit(call, chunk) for chunk in itertools.islice(args, buffersize))
+    chunks = _future_chunks(futures, args, submit, call, deadline, timeout, chunksize)
     return _Items.over(chunks)
 
 
@@ -316,6 +399,7 @@ def _future_results(
     fn: Callable[..., Any],
     deadline: float | None,
     timeout: float | None,
+    continues: bool,
 ) -> Generator[Any, None, None]:
     try:
         for index in itertools.count():
@@ -324,7 +408,7 @@ def _future_results(
             if (item := next(more, None)) is not None:
                 futures.append(submit(fn, *item))
             del item
-            yield _result_or_cancel(futures.popleft(), deadline, timeout, index)
+            yield _result_or_cancel(futures.popleft(), deadline, timeout, index, continues)
     finally:
         for future in futures:
             future.cancel()
@@ -334,8 +418,7 @@ def _future_chunks(
     futures: collections.deque[Future[Any]],
     more: Iterator[Any],
     submit: Callable[..., Future[Any]],
-    spread: Callable[..., Iterator[Any]],
-    fn: Callable[..., Any],
+    call: Callable[[list[Any]], Outcome],
     deadline: float | None,
     timeout: float | None,
     chunksize: int,
@@ -345,11 +428,14 @@ def _future_chunks(
             if not futures:
                 return
             if (chunk := next(more, None)) is not None:
-                futures.append(submit(_call_chunk, spread, fn, chunk))
+                futures.append(submit(call, chunk))
             del chunk
             results, error = _result_or_cancel(
                 futures.popleft(), deadline, timeout, index * chunksize
             )
+            if type(error) is dict:  # the map goes on after a raise: errors by position
+                yield _handed_out_with_errors(results, error)
+                continue
             yield _handed_out(results)
             if error is not None:
                 raise error
@@ -359,10 +445,15 @@ def _future_chunks(
 
 
 def _result_or_cancel(
-    future: Future[Any], deadline: float | None, timeout: float | None, index: int
+    future: Future[Any],
+    deadline: float | None,
+    timeout: float | None,
+    index: int,
+    as_outcome: bool = False,
 ) -> Any:
-    """The future's result (or its exception, raised); the future is cancelled if that fails,
-    and no reference to it or its result stays here."""
+    """The future's result (or its exception, raised; or, ``as_outcome``, ``[result]`` or
+    ``_Raises(exception)``); the future is cancelled if that fails, and no reference to it or
+    its result stays here."""
     try:
         if deadline is not None:
             remaining = max(0.0, deadline - time.monotonic())
@@ -371,6 +462,9 @@ def _result_or_cancel(
                     f"map(timeout={timeout}): result {index} was not ready "
                     f"{timeout} seconds after the call"
                 )
+        if as_outcome:
+            error = future.exception()
+            return [future.result()] if error is None else _Raises(error)
         return future.result()
     finally:
         future.cancel()
