@@ -227,9 +227,10 @@ class ThreadPool(Executor):
 
         As with the standard library, the tasks are submitted by this call (all of them, or the
         first ``buffersize``) and run even if the iterator is never used. Once iteration has
-        started, closing or dropping the iterator, a task that raises, or the time-out cancels
-        the tasks that have not started. The iterator keeps no reference to a result it has
-        returned. One thread at a time may advance it, as with any generator.
+        started, closing or dropping the iterator, or the time-out, cancels the tasks that have
+        not started, and so does a task that raised, up to Python 3.14; from 3.15 the iterator
+        goes on after it, as the standard library's does there. The iterator keeps no
+        reference to a result it has returned. One thread at a time may advance it.
 
         If ``submit`` is overridden in a subclass or replaced on the instance, every task goes
         through it (one call per chunk), as the standard library's ``Executor.map`` does.
