@@ -6,6 +6,7 @@ CPython 3.14 and 3.15, which pyenv does not have here, run in a Debian chroot in
     nox                            # every session
     nox -s tests                   # the suite on each interpreter found
     nox -s tests-3.12 -- -k async  # arguments after ``--`` go to pytest
+    nox -s stdlib_executor_tests   # CPython's own executor tests against the drop-in
     nox -s lint types docs bench_smoke examples
 
 Interpreters are found on ``PATH`` as ``python3.X``; pyenv's versions are found too, even when
@@ -32,6 +33,7 @@ nox.options.download_python = "never"  # test what the machine has; fetch nothin
 nox.options.reuse_venv = "no"
 nox.options.sessions = [
     "tests",
+    "stdlib_executor_tests",
     "tests_fast_switching",
     "tests_free_threaded",
     "lint",
@@ -152,6 +154,24 @@ def _run_installed_suite(session: nox.Session, *paths: str, env: dict[str, str])
         *session.posargs,
         env={"THREADPOOL_TEST_INSTALLED": "1", **env},
     )
+
+
+HAS_STDLIB_TESTS = (
+    "import importlib.util; print(importlib.util.find_spec('test.test_concurrent_futures') "
+    "is not None)"
+)
+
+
+@nox.session(python=PYTHONS)
+def stdlib_executor_tests(session: nox.Session) -> None:
+    """CPython's own ThreadPoolExecutor tests against the wheel's drop-in (see
+    ``.ci/stdlib_executor_tests.py``); skipped on an interpreter without its ``test`` package."""
+    found = session.run("python", "-c", HAS_STDLIB_TESTS, silent=True)
+    if not found or found.strip() != "True":
+        session.skip("this interpreter has no test.test_concurrent_futures (the test package)")
+    session.install("--no-compile", str(wheel(session)))
+    session.run("python", "-c", CHECK_INSTALLED)
+    session.run("python", str(ROOT / ".ci" / "stdlib_executor_tests.py"), *session.posargs)
 
 
 @nox.session(python=DEFAULT_PYTHON)

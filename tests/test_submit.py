@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent import futures
+from concurrent.futures import Future
+from typing import Any, ParamSpec, TypeVar
 
 import pytest
 from support import WAIT
 
+import threadpool._map
 from threadpool import ThreadPool
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def test_submit_returns_a_real_future(make_pool: Callable[..., ThreadPool]) -> None:
@@ -141,26 +150,59 @@ def test_map_buffersize_bounds_read_ahead(make_pool: Callable[..., ThreadPool]) 
     assert sum(results) == sum(range(1, 1000))
 
 
-def test_map_closed_early_cancels_what_is_left(make_pool: Callable[..., ThreadPool]) -> None:
+@pytest.mark.parametrize("chunksize", [1, 2])
+@pytest.mark.parametrize("drop", ["close", "del"])
+def test_map_submits_everything_even_if_never_iterated(
+    make_pool: Callable[..., ThreadPool], chunksize: int, drop: str
+) -> None:
+    # As the standard library (its test_map_submits_without_iteration): map() is called for
+    # its side effects, and an iterator closed or dropped before its first next() cancels
+    # nothing.
+    pool = make_pool(2)
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def record(i: int) -> None:
+        with lock:
+            ran.append(i)
+
+    results = pool.map(record, range(10), chunksize=chunksize)
+    if drop == "close":
+        results.close()  # type: ignore[attr-defined]
+    del results
+    pool.close()
+    assert pool.join(WAIT)
+    assert sorted(ran) == list(range(10))
+    assert pool.stats().cancelled == 0
+
+
+@pytest.mark.parametrize("drop", ["close", "del"])
+def test_map_closed_or_dropped_once_started_cancels_what_is_left(
+    make_pool: Callable[..., ThreadPool], drop: str
+) -> None:
     pool = make_pool(1)
     started, release = threading.Event(), threading.Event()
     ran: list[int] = []
 
     def work(i: int) -> int:
-        if i == 0:
+        if i == 1:
             started.set()
             release.wait(WAIT)
         ran.append(i)
         return i
 
     results = pool.map(work, range(10))
+    assert next(results) == 0
     assert started.wait(WAIT)
-    results.close()  # as when a for loop breaks out and drops the iterator
+    if drop == "close":
+        results.close()  # type: ignore[attr-defined]  # as when a for loop breaks out
+    else:
+        del results
     release.set()
     pool.close()
     assert pool.join(WAIT)
-    assert ran == [0]
-    assert pool.stats().cancelled == 9
+    assert ran == [0, 1]
+    assert pool.stats().cancelled == 8
 
 
 @pytest.mark.parametrize("drop", ["close", "del"])
@@ -243,3 +285,159 @@ def test_a_done_callback_raising_base_exception_does_not_kill_the_worker(
     release.set()
     assert second.result(timeout=WAIT) == 4
     assert pool.stats().workers == 1
+
+
+class _Result:
+    """A result that can be weakly referenced."""
+
+
+@pytest.mark.parametrize("chunksize", [1, 3])
+def test_map_keeps_no_reference_to_a_result_it_returned(
+    make_pool: Callable[..., ThreadPool], chunksize: int
+) -> None:
+    # The standard library's test_free_reference: a large result must not stay in memory.
+    pool = make_pool(2)
+    for result in pool.map(lambda _: _Result(), range(9), chunksize=chunksize):
+        ref = weakref.ref(result)
+        del result
+        gc.collect()
+        assert ref() is None
+
+
+class _CountingPool(ThreadPool):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.submitted: list[Any] = []
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        self.submitted.append(args)
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_map_goes_through_an_overridden_submit() -> None:
+    with _CountingPool(2) as pool:
+        assert list(pool.map(abs, range(-5, 5))) == [abs(i) for i in range(-5, 5)]
+        assert pool.submitted == [(i,) for i in range(-5, 5)]
+        # a chunk is one call, as the standard library's process executor does it
+        assert list(pool.map(abs, range(-5, 5), chunksize=4)) == [abs(i) for i in range(-5, 5)]
+        assert len(pool.submitted) == 13
+
+
+def test_map_goes_through_a_submit_replaced_on_the_instance(
+    make_pool: Callable[..., ThreadPool],
+) -> None:
+    # What tqdm's thread_map does to advance its progress bar.
+    pool = make_pool(2)
+    seen: list[int] = []
+    original = pool.submit
+
+    def counting_submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        seen.append(args[0])
+        return original(fn, *args, **kwargs)
+
+    pool.submit = counting_submit  # type: ignore[method-assign]
+    assert list(pool.map(abs, range(-3, 3), buffersize=2)) == [3, 2, 1, 0, 1, 2]
+    assert seen == list(range(-3, 3))
+
+
+@pytest.mark.parametrize("chunksize", [1, 2])
+def test_map_through_submit_behaves_as_the_fast_path(chunksize: int) -> None:
+    with _CountingPool(1) as pool:
+        results = pool.map(lambda x: 10 // x, [5, 2, 0, 1], chunksize=chunksize)
+        assert next(results) == 2
+        assert next(results) == 5
+        with pytest.raises(ZeroDivisionError):
+            next(results)
+        assert list(results) == []
+        for result in pool.map(lambda _: _Result(), range(4), chunksize=chunksize):
+            ref = weakref.ref(result)
+            del result
+            gc.collect()
+            assert ref() is None
+        release = threading.Event()
+        slow = pool.map(lambda _: release.wait(WAIT), range(4), timeout=0.01, chunksize=chunksize)
+        with pytest.raises(futures.TimeoutError, match=r"map\(timeout=0.01\): result 0 was"):
+            next(slow)
+        release.set()
+
+
+@pytest.mark.parametrize("chunksize", [1, 2])
+def test_map_timeout_says_what_timed_out(
+    make_pool: Callable[..., ThreadPool], chunksize: int
+) -> None:
+    pool = make_pool(1)
+    release = threading.Event()
+    results = pool.map(lambda _: release.wait(WAIT), range(4), timeout=-1, chunksize=chunksize)
+    with pytest.raises(futures.TimeoutError) as raised:
+        next(results)
+    assert str(raised.value) == (
+        "map(timeout=0.0): result 0 was not ready 0.0 seconds after the call"
+    )
+    release.set()
+
+
+def test_map_hand_off_under_forced_interleavings(make_pool: Callable[..., ThreadPool]) -> None:
+    # The task's store and the iterator's take race for every item; none may be lost (a lost
+    # wake-up would hang the iterator until the time-out).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        pool = make_pool(4)
+        for _ in range(50):
+            assert list(pool.map(abs, range(-200, 200), timeout=WAIT)) == [
+                abs(i) for i in range(-200, 200)
+            ]
+            assert list(pool.map(abs, range(-200, 200), timeout=WAIT, chunksize=7)) == [
+                abs(i) for i in range(-200, 200)
+            ]
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def _outcomes(results: Any, count: int) -> list[Any]:
+    """``count`` calls of next(results): each value, or the name of what it raised."""
+    seen: list[Any] = []
+    for _ in range(count):
+        try:
+            seen.append(next(results))
+        except Exception as exc:  # StopIteration, ZeroDivisionError, ...
+            seen.append(type(exc).__name__)
+    return seen
+
+
+@pytest.mark.parametrize("through_submit", [False, True], ids=["own submit", "overridden"])
+@pytest.mark.parametrize("chunksize", [1, 3])
+def test_map_after_a_raise_ends_or_goes_on_as_this_pythons_standard_library(
+    chunksize: int, through_submit: bool
+) -> None:
+    # Up to 3.14 the iterator ends after an item raised; from 3.15 on it goes on (gh-108518).
+    args = ([5, 5, 5, 5, 5], [2, 0, 3, 0, 5])
+    with futures.ThreadPoolExecutor(2) as std:
+        expected = _outcomes(std.map(divmod, *args), 7)
+    with _CountingPool(2) if through_submit else ThreadPool(2) as pool:
+        assert _outcomes(pool.map(divmod, *args, chunksize=chunksize), 7) == expected
+
+
+@pytest.mark.parametrize("through_submit", [False, True], ids=["own submit", "overridden"])
+@pytest.mark.parametrize("chunksize", [1, 2, 3])
+@pytest.mark.parametrize("continues", [False, True], ids=["ends", "goes on"])
+def test_map_after_a_raise(
+    monkeypatch: pytest.MonkeyPatch, continues: bool, chunksize: int, through_submit: bool
+) -> None:
+    monkeypatch.setattr(threadpool._map, "CONTINUES_AFTER_RAISE", continues)
+    args = ([5, 5, 5, 5, 5], [2, 0, 3, 0, 5])
+    expected: list[Any] = [(2, 1), "ZeroDivisionError"]
+    if continues:
+        expected += [(1, 2), "ZeroDivisionError", (1, 0)]
+    expected += ["StopIteration"] * (7 - len(expected))
+    with _CountingPool(2) if through_submit else ThreadPool(2) as pool:
+        assert _outcomes(pool.map(divmod, *args, chunksize=chunksize), 7) == expected
+        for result in pool.map(lambda _: _Result(), range(7), chunksize=chunksize):
+            ref = weakref.ref(result)
+            del result
+            gc.collect()
+            assert ref() is None
+        results = pool.map(divmod, *args, chunksize=chunksize)
+        assert next(results) == (2, 1)
+        results.close()  # type: ignore[attr-defined]
+        assert _outcomes(results, 2) == ["StopIteration"] * 2

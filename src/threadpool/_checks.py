@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ("check_callable", "check_int", "check_seconds", "not_callable")
+_CO_COROUTINE = 0x80
+"""``inspect.CO_COROUTINE``, the code flag of an ``async def``; ``inspect`` is a costly import."""
+
+__all__ = (
+    "check_callable",
+    "check_int",
+    "check_seconds",
+    "coroutine_function",
+    "is_coroutine_function",
+    "not_callable",
+)
 
 
 def check_int(name: str, value: object, *, minimum: int) -> int:
@@ -40,3 +52,27 @@ def not_callable(name: str, value: object) -> TypeError:
     """The error for an argument that must be callable. Paths run for every task test
     ``callable()`` inline and call this only to fail."""
     return TypeError(f"{name} must be callable, got {value!r}")
+
+
+def is_coroutine_function(fn: object) -> bool:
+    """Whether calling ``fn`` makes a coroutine (``async def``, also as a bound method or inside
+    ``functools.partial``). Cheap for the common case: it runs for every task."""
+    code = getattr(fn, "__code__", None)  # functions, and bound methods pass it on
+    if code is not None:
+        return bool(code.co_flags & _CO_COROUTINE)
+    if type(fn) is not functools.partial:
+        return False
+    import inspect
+
+    return inspect.iscoroutinefunction(fn)
+
+
+def coroutine_function(name: str, fn: object, call: str) -> TypeError:
+    """The error for a coroutine function given where a worker would call it: it would return
+    an un-awaited coroutine as its result."""
+    return TypeError(
+        f"{name} must be a regular function, got coroutine function {fn!r}: {call}() would "
+        "only create its coroutine, never run it. From asyncio code, await it directly "
+        "(`await pool.run_async(f, ...)` is for blocking functions); to run it on a worker, "
+        "pass asyncio.run and the coroutine: `pool.submit(asyncio.run, f(...))`"
+    )

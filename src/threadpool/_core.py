@@ -138,7 +138,8 @@ class PoolCore:
 
     ``_lock`` guards every field below it. Whenever ``_lock`` is released:
 
-    - ``0 <= _workers``, which counts threads started and not yet left; while RUNNING,
+    - ``0 <= _workers``, which counts threads started (counted just before their ``start()``,
+      see _spawn_locked) and not yet left; while RUNNING,
       ``_workers - _sentinels <= _max_workers + _surplus`` (equal to the bound after a shrink,
       until the surplus has left; see "Resizing").
     - Once ``_log`` is applied (every holder applies it first): every accepted task is counted in
@@ -186,6 +187,7 @@ class PoolCore:
         self._log: collections.deque[int] = collections.deque()  # workers' records: "Accounting"
         # --- guarded by _lock ---
         self._state = RUNNING
+        self._stopped_by: str | None = None  # what stopped it, for the refusal's message
         self._broken: BrokenThreadPool | None = None
         self._forked = False
         self._max_workers = max_workers
@@ -265,25 +267,23 @@ class PoolCore:
                 put(task)
 
     def _claim_locked(self, count: int) -> None:
-        """Find a worker for each of ``count`` tasks about to be queued (see "Claims")."""
+        """Find a worker for each of ``count`` tasks about to be queued (see "Claims").
+
+        Workers it starts count as idle until the claims below take them, so if starting one
+        raises (even a KeyboardInterrupt), the counts hold: nothing gets queued, and the workers
+        started so far are idle.
+        """
         idle = self._idle
-        if idle >= count:
+        if idle >= count:  # the common case, first
             self._idle = idle - count
             self._assigned += count
             return
-        self._idle = 0
-        count -= idle
-        started = 0
-        try:
-            while count and self._workers - self._sentinels < self._max_workers:
-                self._spawn_locked()
-                started += 1
-                count -= 1
-        except BaseException:
-            self._idle = idle + started  # nothing gets queued: they are idle again
-            raise
-        self._assigned += idle + started
-        self._unclaimed += count
+        while self._idle < count and self._workers - self._sentinels < self._max_workers:
+            self._spawn_locked()
+        claimed = min(self._idle, count)
+        self._idle -= claimed
+        self._assigned += claimed
+        self._unclaimed += count - claimed
 
     def _wait_for_room_locked(self) -> None:
         # Condition.wait releases the lock while it blocks. A worker that claims a waiting task
@@ -313,24 +313,44 @@ class PoolCore:
                 f"pool {self.name!r} was created in the parent process before fork(); "
                 "its workers do not exist here, so create a new pool in the child"
             )
-        raise PoolClosedError(
-            f"pool {self.name!r} is {self._state.value} and accepts no new tasks"
-        )
+        stopped_by = self._stopped_by or f"is {self._state.value}"
+        raise PoolClosedError(f"pool {self.name!r} {stopped_by} and accepts no new tasks")
 
     def _spawn_locked(self) -> None:
-        # Started under the lock so that a failed start leaves nothing behind: the task is not
-        # queued yet and the caller gets the error. The new thread needs the lock only later.
+        """Start a worker, counted (in ``_workers``, ``_idle`` and ``_threads``) before it starts.
+
+        Started under the lock so that a failed start leaves nothing behind: the task is not
+        queued yet and the caller gets the error. ``Thread.start()`` may raise after the thread
+        began, when an interrupt (SIGINT's KeyboardInterrupt) lands while it waits for the
+        thread to signal that it runs; so on any error the worker is uncounted, and a thread
+        that did begin finds, in ``_begin_work``, that it is not in ``_threads`` and ends
+        without touching anything. The new thread needs the lock only after we release it.
+        """
         index = self._spawned
         self._spawned += 1
         thread = threading.Thread(
-            target=self._work,
+            target=self._begin_work,
             name=self._thread_name_format.format(name=self.name, index=index),
         )
-        thread.start()
-        self._workers += 1
         if len(self._threads) >= 2 * self._max_workers:  # forget threads that have left
             self._threads = {t for t in self._threads if t.is_alive()}
         self._threads.add(thread)
+        self._workers += 1
+        self._idle += 1
+        try:
+            thread.start()
+        except BaseException:
+            self._idle -= 1
+            self._workers -= 1
+            self._threads.discard(thread)
+            raise
+
+    def _begin_work(self) -> None:
+        """A new worker's first step: work only if it is counted (see _spawn_locked)."""
+        with self._lock:
+            counted = threading.current_thread() in self._threads
+        if counted:
+            self._work()
 
     def run_here(self, task: Task) -> None:
         """Run a task that accept() answered RUN_HERE with, in the calling thread."""
@@ -537,7 +557,8 @@ class PoolCore:
             started = 0
             try:
                 while self._unclaimed and self._workers - self._sentinels < max_workers:
-                    self._spawn_locked()  # a worker for a task that waits for one
+                    self._spawn_locked()  # idle: it claims a task that waits for one
+                    self._idle -= 1
                     self._unclaimed -= 1
                     self._assigned += 1
                     started += 1
@@ -547,15 +568,17 @@ class PoolCore:
 
     # ------------------------------------------------------------------ shutting down
 
-    def close(self) -> None:
+    def close(self, why: str = "was closed (by close() or shutdown())") -> None:
         with self._lock:
             if self._state is RUNNING:
+                self._stopped_by = why
                 self._stop_locked(CLOSING, discard=False)
 
     def terminate(self) -> None:
         with self._lock:
             if self._state is TERMINATING or self._state is TERMINATED:
                 return
+            self._stopped_by = "was terminated (by terminate() or shutdown(cancel_futures=True))"
             dropped = self._stop_locked(TERMINATING, discard=True)
         self._end_dropped(dropped, CancelledError())
 
@@ -619,6 +642,22 @@ class PoolCore:
             if thread.is_alive():
                 return False
         return True
+
+    def threads(self) -> set[threading.Thread]:
+        """The worker threads started and not forgotten (threads that left on an idle time-out
+        are forgotten now and then): a new set."""
+        with self._lock:
+            return set(self._threads)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether close() or terminate() was called (the pool may also have broken)."""
+        return self._stopped_by is not None
+
+    @property
+    def broken(self) -> BrokenThreadPool | None:
+        """The error a worker's failed initializer broke the pool with, if it did."""
+        return self._broken
 
     def runs_here(self) -> bool:
         """Whether the calling thread is one of ours: a worker, or a thread running our task code

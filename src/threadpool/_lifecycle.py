@@ -44,7 +44,7 @@ def track(core: PoolCore) -> None:
         _live.append(weakref.ref(core))
         exiting = _exiting
     if exiting:
-        core.close()
+        core.close("was made during interpreter exit")
 
 
 def _live_cores() -> list[PoolCore]:
@@ -58,7 +58,7 @@ def _close_all_at_exit() -> None:
         _exiting = True
         cores = _live_cores()
     for core in cores:  # outside the lock: closing runs no user code, but takes pool locks
-        core.close()
+        core.close("was closed at interpreter exit")
 
 
 def _reset_all_in_child() -> None:

@@ -1,55 +1,137 @@
 """``map()``: ordered results without a Future per task, real chunks, bounded read-ahead.
 
-Each map call shares one ``MapRun`` between its tasks and its result iterator. A task stores
-its outcome under its index; the iterator takes the outcomes in index order and sleeps only
-when the next one is not there yet. The hand-off needs no lock: the iterator writes
-``waiting_for`` and then looks for its result; a task writes its result and then reads
-``waiting_for``. Whichever goes second sees the other's write, so either the iterator finds the
-result or the task wakes it (a stale wake-up only costs the iterator one more look).
+When it starts
+==============
+As with the standard library, ``map()`` submits its tasks when it is called (all of them, or the
+first ``buffersize``), so they run even if nobody iterates: ``pool.map(fn, items)`` called for
+its side effects does its work. The iterator is a generator that has not started yet: closing or
+dropping it before the first ``next()`` cancels nothing. Once started, closing or dropping it, a
+result that raises, or a time-out cancels the tasks that have not started, as the standard
+library's generator does in its ``finally``.
+
+The hand-off: one dict, no shared flags
+=======================================
+Each map call shares one ``MapRun`` between its tasks and its iterator. A task stores its outcome
+under its index with one ``outcomes.setdefault(index, outcome)``. The iterator takes the outcome
+of the index it is at with ``outcomes.pop(index, None)``; when it is not there yet, it marks the
+index as waited for with ``outcomes.setdefault(index, WAITING)``. Each is one dict method call,
+atomic under the dict's own lock on free-threaded builds, so of the two ``setdefault`` calls on
+an index exactly one finds the other's value: the task's finds ``WAITING`` and hands its outcome
+over through the ``wake`` queue (a ``SimpleQueue``, safe between threads), or the iterator's finds
+the outcome and takes it. Nothing else is shared but ``cancelled``, a flag that only ever goes
+from False to True (a task that reads it just before it is set runs, as a task already started
+would).
+
+One consumer at a time: like any generator, a map iterator must not be advanced by two threads
+at once.
+
+No result is kept
+=================
+After ``next()`` returns a result, nothing here refers to it: the generator yields it straight
+from the call that takes it, and a chunk's results are handed out by ``list.pop`` (through
+``_Items``, a C chain: an item costs a C call, not a generator step).
 
 With ``chunksize=n`` one task calls ``fn`` on ``n`` items, so the per-task cost is paid once per
-chunk, and the caller takes the items of a chunk's results through a C chain (``_Items``),
-not one generator step each. If ``fn`` raises inside a chunk, the items before it are still
-yielded, then the exception is raised, as if each item had been a task of its own.
+chunk. If ``fn`` raises inside a chunk, the items before it are still yielded, then the exception
+is raised, as if each item had been a task of its own.
+
+After a raise
+=============
+Up to Python 3.14 the standard library's ``map()`` iterator ends when an item's call raised (its
+generator raised, and cancelled the rest). From 3.15 (gh-108518) it goes on, as the built-in
+``map`` does: the next ``next()`` gives the next result. ``CONTINUES_AFTER_RAISE`` follows the
+running Python. A generator cannot raise and go on, so then the generator yields each outcome
+to ``_Continuing``, a C ``map`` that calls ``pop()`` on it: ``[result].pop()`` hands the result
+out, ``_Raises(error).pop()`` raises the error, and the ``map`` stays usable after it. A chunk
+task then goes on past an item that raised, noting its error by position.
+
+A ``submit`` that is not ThreadPool's own (overridden in a subclass, or replaced on the instance,
+as progress bars do) sees every task: ``map_through_submit`` then does what the standard
+library's ``Executor.map`` does, with a chunk as one submitted call.
 """
 
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
+import operator
+import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FuturesTimeoutError
+from concurrent.futures import wait as wait_for_futures
 from queue import Empty, SimpleQueue
 
 from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any, Final, NoReturn, TypeAlias
 
-__all__ = ("MAP", "MapRun", "map_ordered")
+    # What a task stores: ``[result]`` for an item that returned (a list, so that the
+    # iterator can hand the result out with ``pop()`` and keep nothing); ``(None, error)`` for
+    # an item that raised; ``(results, error or None)`` for a chunk, ``results`` the list of
+    # those before an error, or, when the map goes on after a raise,
+    # ``(results, {position: error})`` with None at those positions.
+    Outcome: TypeAlias = Any
+
+__all__ = ("CONTINUES_AFTER_RAISE", "MAP", "MapRun", "map_ordered", "map_through_submit")
+
+CONTINUES_AFTER_RAISE = sys.version_info >= (3, 15)
+"""Whether a map() iterator goes on after an item raised, as this Python's own does (see
+"After a raise"). Read at each map() call."""
+
+
+_WAITING: Final[Any] = object()
+"""In ``MapRun.outcomes``: the iterator waits for this index (see "The hand-off")."""
 
 
 class MapRun:
     """What one ``map()`` call's tasks and its iterator share."""
 
-    __slots__ = ("cancelled", "outcomes", "waiting_for", "wake")
+    __slots__ = ("cancelled", "chunksize", "continues", "outcomes", "timeout", "wake")
 
-    def __init__(self) -> None:
-        self.outcomes: dict[int, tuple[Any, BaseException | None]] = {}
-        """index -> (result, or list of results for a chunk; the error, if any)"""
-        self.waiting_for = -1
-        """The index the iterator sleeps on, or -1."""
-        self.wake: SimpleQueue[None] = SimpleQueue()
+    def __init__(self, timeout: float | None, chunksize: int, continues: bool) -> None:
+        self.outcomes: dict[int, Outcome] = {}
+        """index -> outcome, or ``_WAITING``; written only with setdefault, taken with pop."""
+        self.wake: SimpleQueue[Outcome] = SimpleQueue()
+        """The outcome of the index the iterator waits for."""
         self.cancelled = False
-        """Set when the iterator is closed or dropped: tasks not yet started are skipped."""
+        """Set when the iterator ends early: tasks not yet started are skipped."""
+        self.timeout: Final = timeout  # for the time-out's message
+        self.chunksize: Final = chunksize
+        self.continues: Final = continues  # see "After a raise"
 
-    def store(self, index: int, outcome: tuple[Any, BaseException | None]) -> None:
-        self.outcomes[index] = outcome
-        if self.waiting_for == index:
-            self.wake.put(None)
+    def store(self, index: int, outcome: Outcome) -> None:
+        """A task's side of the hand-off."""
+        if self.outcomes.setdefault(index, outcome) is _WAITING:
+            self.wake.put(outcome)
+
+    def take(self, index: int, deadline: float | None) -> Outcome:
+        """The iterator's side: the outcome of ``index``, waiting for it until ``deadline``."""
+        outcomes = self.outcomes
+        outcome = outcomes.pop(index, None)
+        if outcome is not None:
+            return outcome
+        outcome = outcomes.setdefault(index, _WAITING)
+        if outcome is _WAITING:
+            try:
+                if deadline is None:
+                    outcome = self.wake.get()
+                else:
+                    outcome = self.wake.get(timeout=max(0.0, deadline - time.monotonic()))
+            except Empty:
+                raise self._timed_out(index) from None
+        del outcomes[index]  # our mark, or the outcome that arrived just before it
+        return outcome
+
+    def _timed_out(self, index: int) -> FuturesTimeoutError:
+        return FuturesTimeoutError(
+            f"map(timeout={self.timeout}): result {index * self.chunksize} was not ready "
+            f"{self.timeout} seconds after the call"
+        )
 
 
 class _Map(TaskKind):
@@ -65,20 +147,15 @@ class _Map(TaskKind):
         if run.cancelled:
             return CANCELLED
         if spread is not None:
-            results: list[Any] = []
-            try:
-                results.extend(spread(fn, args))  # keeps the results from before a raise
-            except BaseException as exc:
-                run.store(index, (results, exc))
-                return FAILED
-            run.store(index, (results, None))
-            return COMPLETED
+            results, error = _call_chunk(spread, fn, args, run.continues)
+            run.store(index, (results, error))
+            return COMPLETED if error is None else FAILED
         try:
             result = fn(*args)
         except BaseException as exc:
             run.store(index, (None, exc))
             return FAILED
-        run.store(index, (result, None))
+        run.store(index, [result])
         return COMPLETED
 
     @staticmethod
@@ -89,6 +166,88 @@ class _Map(TaskKind):
 
 
 MAP: Final[TaskKind] = _Map()
+
+
+def _call_chunk(
+    spread: Callable[..., Iterator[Any]], fn: Callable[..., Any], args: list[Any], continues: bool
+) -> Outcome:
+    """A chunk's results, up to the item that raised, and what it raised; or, if the map
+    ``continues`` after a raise, all of them, with the errors by position."""
+    results: list[Any] = []
+    errors: dict[int, BaseException] = {}
+    while True:
+        try:  # extend() keeps the results from before a raise
+            results.extend(spread(fn, args[len(results) :] if results else args))
+        except BaseException as exc:
+            if not continues:
+                return results, exc
+            errors[len(results)] = exc
+            results.append(None)
+            continue
+        return results, errors or None
+
+
+class _Raises:
+    """An item that raised, in a map that goes on after a raise: ``pop()`` raises its error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def pop(self) -> NoReturn:
+        raise self.error
+
+
+_pop: Final = operator.methodcaller("pop")
+
+
+class _Continuing(map):  # type: ignore[type-arg]
+    """A map() iterator that goes on after a raise: ``pop()`` of each outcome its generator
+    yields (see "After a raise"). Closing it closes the generator."""
+
+    __slots__ = ("_outcomes",)
+    _outcomes: Generator[Any, None, None]
+
+    @classmethod
+    def over(cls, outcomes: Generator[Any, None, None]) -> _Continuing:
+        results = cls(_pop, outcomes)
+        results._outcomes = outcomes
+        return results
+
+    def close(self) -> None:
+        self._outcomes.close()
+
+
+def _handed_out_with_errors(results: list[Any], errors: dict[int, BaseException]) -> Iterator[Any]:
+    """``_handed_out`` for a chunk some of whose items raised: each raises as it is reached."""
+    holders = [_Raises(errors[i]) if i in errors else [result] for i, result in enumerate(results)]
+    results.clear()
+    return map(_pop, _handed_out(holders))
+
+
+def _arguments(
+    iterables: tuple[Iterable[Any], ...], chunksize: int
+) -> tuple[Iterator[Any], Callable[..., Iterator[Any]] | None]:
+    """The tasks' arguments: tuples, or lists of ``chunksize`` items; and how a chunk's task
+    calls ``fn`` (None for single items)."""
+    if chunksize == 1:
+        return zip(*iterables, strict=False), None
+    if len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
+        rows = iter(iterables[0])
+        return iter(lambda: list(itertools.islice(rows, chunksize)), []), map
+    rows = zip(*iterables, strict=False)
+    return iter(lambda: list(itertools.islice(rows, chunksize)), []), itertools.starmap
+
+
+def _deadline(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def _handed_out(results: list[Any]) -> Iterator[Any]:
+    """The items of a chunk's ``results``, each removed from the list as it is handed out."""
+    results.reverse()
+    return itertools.starmap(results.pop, itertools.repeat((), len(results)))
 
 
 def map_ordered(
@@ -102,31 +261,20 @@ def map_ordered(
     """Submit the first tasks now (all of them without ``buffersize``) through ``accept`` and
     return an iterator over the results, in order. The iterator submits the rest as results are
     taken, keeping at most ``buffersize`` tasks ahead."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    chunked = chunksize > 1
-    args: Iterator[Any]
-    spread: Callable[..., Iterator[Any]] | None = None  # how a chunk's task calls fn
-    if not chunked:
-        args = zip(*iterables, strict=False)
-    elif len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
-        rows = iter(iterables[0])
-        args, spread = iter(lambda: list(itertools.islice(rows, chunksize)), []), map
-    else:
-        rows = zip(*iterables, strict=False)
-        args = iter(lambda: list(itertools.islice(rows, chunksize)), [])
-        spread = itertools.starmap
-    run = MapRun()
+    deadline = _deadline(timeout)
+    args, spread = _arguments(iterables, chunksize)
+    continues = CONTINUES_AFTER_RAISE
+    run = MapRun(timeout, chunksize, continues)
     tasks = ((MAP, run, index, fn, item, spread) for index, item in enumerate(args))
     first = itertools.islice(tasks, buffersize)  # None: all of them
     submitted = 0
     while batch := list(itertools.islice(first, _BATCH)):
         accept(batch)
         submitted += len(batch)
-    results = _results(run, submitted, tasks, accept, deadline, chunked)
-    next(results)  # into the try block, so closing or dropping it before any result cancels
-    if chunked:
-        return _Items.over(results)
-    return results
+    if spread is None:
+        results = _results(run, submitted, tasks, accept, deadline, continues)
+        return _Continuing.over(results) if continues else results
+    return _Items.over(_chunk_results(run, submitted, tasks, accept, deadline))
 
 
 _BATCH = 256
@@ -139,11 +287,12 @@ def _results(
     more: Iterator[Task],
     accept: Callable[[list[Task]], None],
     deadline: float | None,
-    chunked: bool,
+    continues: bool,
 ) -> Generator[Any, None, None]:
+    """The results, in order; if the map ``continues`` after a raise, the outcomes, for
+    ``_Continuing`` to pop."""
     outcomes = run.outcomes
     try:
-        yield None  # where map_ordered() leaves it
         for index in itertools.count():
             if index == submitted:
                 return
@@ -154,31 +303,58 @@ def _results(
             del task
             outcome = outcomes.pop(index, None)
             if outcome is None:
-                outcome = _wait_for(run, index, deadline)
-            result, error = outcome
-            del outcome
-            if chunked or error is None:
-                yield result  # for a chunk, the list of its results (up to a failing item)
-            del result
-            if error is not None:
-                raise error
+                outcome = run.take(index, deadline)
+            if type(outcome) is tuple:  # (None, what the item raised)
+                if not continues:
+                    raise outcome[1]
+                outcome = _Raises(outcome[1])
+            # The result leaves its list: no local holds it while suspended.
+            yield outcome if continues else outcome.pop()
     finally:  # closed, dropped, failed or timed out: what has not started will not run
         run.cancelled = True
 
 
-class _Items(itertools.chain["Any"]):
-    """What a chunked ``map()`` returns: the items of each chunk's list of results, in order.
+def _chunk_results(
+    run: MapRun,
+    submitted: int,
+    more: Iterator[Task],
+    accept: Callable[[list[Task]], None],
+    deadline: float | None,
+) -> Generator[Iterator[Any], None, None]:
+    """Like ``_results``, for chunks: each chunk's results, up to an error, then the error."""
+    try:
+        for index in itertools.count():
+            if index == submitted:
+                return
+            task = next(more, None)
+            if task is not None:
+                accept([task])
+                submitted += 1
+            del task
+            results, error = run.take(index, deadline)
+            if type(error) is dict:  # the map goes on after a raise: errors by position
+                yield _handed_out_with_errors(results, error)
+                continue
+            yield _handed_out(results)
+            if error is not None:
+                raise error
+    finally:
+        run.cancelled = True
 
-    A chain over the lists that the ``_results`` generator yields, so an item costs a C call,
-    not a generator resumption (which took a fifth of a 200,000-item map's time). Like the
-    generator it can be closed, which cancels what has not started, and it stops there.
+
+class _Items(itertools.chain["Any"]):
+    """What a chunked ``map()`` returns: the items of each chunk's results, in order.
+
+    A chain over the iterators that a chunk generator yields, so an item costs a C call, not a
+    generator resumption (which took a fifth of a 200,000-item map's time). Like the generator
+    it can be closed, which (once started) cancels what has not started, and it stops there.
     """
 
     __slots__ = ("_chunks",)
-    _chunks: Generator[Any, None, None]
+    _chunks: Generator[Iterator[Any], None, None]
 
     @classmethod
-    def over(cls, chunks: Generator[Any, None, None]) -> _Items:
+    def over(cls, chunks: Generator[Iterator[Any], None, None]) -> _Items:
         items = cls.from_iterable(chunks)
         assert isinstance(items, _Items)  # typeshed types from_iterable as returning a chain
         items._chunks = chunks
@@ -186,20 +362,115 @@ class _Items(itertools.chain["Any"]):
 
     def close(self) -> None:
         self._chunks.close()
-        collections.deque(self, maxlen=0)  # drop the rest of the chunk being taken
-
-
-def _wait_for(run: MapRun, index: int, deadline: float | None) -> tuple[Any, Any]:
-    run.waiting_for = index
-    try:
-        while (outcome := run.outcomes.pop(index, None)) is None:
+        while True:  # drop the rest of the chunk being taken
             try:
-                if deadline is None:
-                    run.wake.get()
-                else:
-                    run.wake.get(timeout=max(0.0, deadline - time.monotonic()))
-            except Empty:
-                raise FuturesTimeoutError from None
-        return outcome
+                collections.deque(self, maxlen=0)
+            except BaseException:  # an item that raised, in a map that goes on after a raise
+                continue
+            return
+
+
+# ---------------------------------------------------------------- through a foreign submit()
+
+
+def map_through_submit(
+    submit: Callable[..., Future[Any]],
+    fn: Callable[..., Any],
+    iterables: tuple[Iterable[Any], ...],
+    timeout: float | None,
+    chunksize: int,
+    buffersize: int | None,
+) -> Iterator[Any]:
+    """``map()`` as the standard library's ``Executor.map`` does it, one ``submit`` call per
+    task (a chunk is one call), for a ``submit`` that is not ThreadPool's own."""
+    deadline = _deadline(timeout)
+    args, spread = _arguments(iterables, chunksize)
+    continues = CONTINUES_AFTER_RAISE
+    if spread is None:
+        first = itertools.islice(args, buffersize)  # None: all of them
+        futures = collections.deque(submit(fn, *item) for item in first)
+        results = _future_results(futures, args, submit, fn, deadline, timeout, continues)
+        return _Continuing.over(results) if continues else results
+    call = functools.partial(_call_chunk, spread, fn, continues=continues)
+    futures = collections.deque(submit(call, chunk) for chunk in itertools.islice(args, buffersize))
+    chunks = _future_chunks(futures, args, submit, call, deadline, timeout, chunksize)
+    return _Items.over(chunks)
+
+
+def _future_results(
+    futures: collections.deque[Future[Any]],
+    more: Iterator[Any],
+    submit: Callable[..., Future[Any]],
+    fn: Callable[..., Any],
+    deadline: float | None,
+    timeout: float | None,
+    continues: bool,
+) -> Generator[Any, None, None]:
+    try:
+        for index in itertools.count():
+            if not futures:
+                return
+            if (item := next(more, None)) is not None:
+                futures.append(submit(fn, *item))
+            del item
+            yield _result_or_cancel(futures.popleft(), deadline, timeout, index, continues)
     finally:
-        run.waiting_for = -1
+        for future in futures:
+            future.cancel()
+
+
+def _future_chunks(
+    futures: collections.deque[Future[Any]],
+    more: Iterator[Any],
+    submit: Callable[..., Future[Any]],
+    call: Callable[[list[Any]], Outcome],
+    deadline: float | None,
+    timeout: float | None,
+    chunksize: int,
+) -> Generator[Iterator[Any], None, None]:
+    try:
+        for index in itertools.count():
+            if not futures:
+                return
+            if (chunk := next(more, None)) is not None:
+                futures.append(submit(call, chunk))
+            del chunk
+            results, error = _result_or_cancel(
+                futures.popleft(), deadline, timeout, index * chunksize
+            )
+            if type(error) is dict:  # the map goes on after a raise: errors by position
+                yield _handed_out_with_errors(results, error)
+                continue
+            yield _handed_out(results)
+            if error is not None:
+                raise error
+    finally:
+        for future in futures:
+            future.cancel()
+
+
+def _result_or_cancel(
+    future: Future[Any],
+    deadline: float | None,
+    timeout: float | None,
+    index: int,
+    as_outcome: bool = False,
+) -> Any:
+    """The future's result (or its exception, raised; or, ``as_outcome``, ``[result]`` or
+    ``_Raises(exception)``); the future is cancelled if that fails, and no reference to it or
+    its result stays here."""
+    try:
+        if deadline is not None:
+            remaining = max(0.0, deadline - time.monotonic())
+            if not wait_for_futures((future,), remaining).done:
+                raise FuturesTimeoutError(
+                    f"map(timeout={timeout}): result {index} was not ready "
+                    f"{timeout} seconds after the call"
+                )
+        if as_outcome:
+            error = future.exception()
+            return [future.result()] if error is None else _Raises(error)
+        return future.result()
+    finally:
+        future.cancel()
+        del future

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import itertools
 import os
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 
 from . import _lifecycle
-from ._checks import check_callable, check_int, check_seconds, not_callable
+from ._checks import (
+    check_callable,
+    check_int,
+    check_seconds,
+    coroutine_function,
+    is_coroutine_function,
+    not_callable,
+)
 from ._core import FULL, RUN_HERE, PoolCore
 from ._future import PoolFuture
-from ._map import map_ordered
+from ._map import map_ordered, map_through_submit
 from ._state import PoolState, PoolStats
 from ._tasks import CALL, FUTURE
 
@@ -45,6 +54,18 @@ if not TYPE_CHECKING:  # at run time only, or type checkers would accept any att
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def default_name(kind: str) -> str:
+    """``f"{kind}-{n}"``, with ``n`` counting the default names given per kind in this process,
+    so that two pools made without a name differ in logs and thread names."""
+    with _names_lock:
+        counter = _name_counters.setdefault(kind, itertools.count())
+        return f"{kind}-{next(counter)}"
+
+
+_names_lock = threading.Lock()
+_name_counters: dict[str, itertools.count[int]] = {}  # guarded by _names_lock
+
+
 def default_max_workers() -> int:
     """``min(32, cpus + 4)``, as the standard library's ``ThreadPoolExecutor`` chooses."""
     cpus = getattr(os, "process_cpu_count", os.cpu_count)()
@@ -62,9 +83,10 @@ class ThreadPool(Executor):
 
     Args:
         max_workers: The most worker threads at once. ``None`` means ``min(32, cpus + 4)``.
-        max_queue: The most tasks waiting for a busy worker to be free; ``0`` means no bound.
-            Tasks that an idle or a newly started worker is about to take do not count.
-        name: Names the pool in errors and logs; workers are named ``f"{name}-{i}"``.
+        max_queue: The most tasks waiting for a busy worker to be free; ``0`` or ``None`` means
+            no bound. Tasks that an idle or a newly started worker is about to take do not count.
+        name: Names the pool in errors and logs; workers are named ``f"{name}-{i}"``. ``None``
+            means ``"ThreadPool-N"``, with ``N`` numbering the pools so named in this process.
         idle_timeout: Seconds an idle worker waits for a task before it exits; ``None``
             keeps workers until shutdown.
         initializer: Called in each new worker before its first task. If it raises, the pool
@@ -84,9 +106,9 @@ class ThreadPool(Executor):
     def __init__(
         self,
         max_workers: int | None = None,
-        max_queue: int = 0,
+        max_queue: int | None = 0,
         *,
-        name: str = "ThreadPool",
+        name: str | None = None,
         idle_timeout: float | None = None,
         initializer: Callable[..., object] | None = None,
         initargs: tuple[Any, ...] = (),
@@ -96,8 +118,12 @@ class ThreadPool(Executor):
         if max_workers is None:
             max_workers = default_max_workers()
         check_int("max_workers", max_workers, minimum=1)
+        if max_queue is None:  # as queue.Queue's idiom, and the tutorial's pool, mean it
+            max_queue = 0
         check_int("max_queue", max_queue, minimum=0)
-        if not isinstance(name, str):
+        if name is None:
+            name = default_name("ThreadPool")
+        elif not isinstance(name, str):
             raise TypeError(f"name must be a str, got {name!r}")
         idle_timeout = check_seconds("idle_timeout", idle_timeout)
         check_callable("initializer", initializer, optional=True)
@@ -136,7 +162,8 @@ class ThreadPool(Executor):
         exception raised by the callback is logged too; it never stops the worker.
 
         Raises:
-            TypeError: ``func`` or ``callback`` is not callable, or ``args`` is not iterable.
+            TypeError: ``func`` or ``callback`` is not callable, ``func`` is a coroutine
+                function, or ``args`` is not iterable.
             PoolClosedError: The pool was closed or terminated.
             QueueFullError: The queue is full and ``on_full="reject"``.
             BrokenThreadPool: A worker's initializer failed.
@@ -145,6 +172,8 @@ class ThreadPool(Executor):
         # of every task, and a call per check would cost more than the rest of the checking.
         if not callable(func):
             raise not_callable("func", func)
+        if is_coroutine_function(func):
+            raise coroutine_function("func", func, "run")
         if callback is not None and not callable(callback):
             raise not_callable("callback", callback)
         if type(args) is not tuple:
@@ -157,20 +186,22 @@ class ThreadPool(Executor):
         """Schedule ``fn(*args, **kwargs)`` and return a `concurrent.futures.Future`.
 
         Raises:
-            TypeError: ``fn`` is not callable.
+            TypeError: ``fn`` is not callable, or is a coroutine function.
             PoolClosedError: The pool was closed or terminated.
             QueueFullError: The queue is full and ``on_full="reject"``.
             BrokenThreadPool: A worker's initializer failed.
         """
-        task = self._future_task(fn, args, kwargs)
+        task = self._future_task(fn, args, kwargs, "submit")
         self._core.take(task)
         return task[4]  # type: ignore[no-any-return]
 
     def _future_task(
-        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], call: str
     ) -> tuple[Any, ...]:
         if not callable(fn):
             raise not_callable("fn", fn)
+        if is_coroutine_function(fn):
+            raise coroutine_function("fn", fn, call)
         if self._propagate_context:
             fn = _in_callers_context(fn)
         return (FUTURE, fn, args, kwargs, PoolFuture(self._core.name))
@@ -185,7 +216,7 @@ class ThreadPool(Executor):
         """
         import asyncio  # here, not at the top: it would treble the cost of import threadpool
 
-        task = self._future_task(fn, args, kwargs)
+        task = self._future_task(fn, args, kwargs, "run_async")
         outcome = self._core.accept(task, may_block=False)
         if outcome == FULL:
             future = await _submit_off_loop(functools.partial(self.submit, fn, *args, **kwargs))
@@ -205,6 +236,16 @@ class ThreadPool(Executor):
     ) -> Iterator[T]:
         """Like the built-in ``map``, run on the pool; results come back in input order.
 
+        As with the standard library, the tasks are submitted by this call (all of them, or the
+        first ``buffersize``) and run even if the iterator is never used. Once iteration has
+        started, closing or dropping the iterator, or the time-out, cancels the tasks that have
+        not started, and so does a task that raised, up to Python 3.14; from 3.15 the iterator
+        goes on after it, as the standard library's does there. The iterator keeps no
+        reference to a result it has returned. One thread at a time may advance it.
+
+        If ``submit`` is overridden in a subclass or replaced on the instance, every task goes
+        through it (one call per chunk), as the standard library's ``Executor.map`` does.
+
         Args:
             fn: Called with one item from each iterable.
             timeout: Seconds, from this call, that the whole iteration may take; past it the
@@ -215,16 +256,24 @@ class ThreadPool(Executor):
                 everything now. Bounds memory for long or endless inputs.
 
         Raises:
-            TypeError, ValueError: For a bad argument, at this call.
+            TypeError, ValueError: For a bad argument (a coroutine function too), at this call.
             PoolClosedError: The pool was closed or terminated.
         """
         check_callable("fn", fn)
+        if is_coroutine_function(fn):
+            raise coroutine_function("fn", fn, "map")
         if isinstance(timeout, (int, float)) and timeout < 0:
             timeout = 0  # the standard library accepts a negative timeout: time out at once
         timeout = check_seconds("timeout", timeout)
         check_int("chunksize", chunksize, minimum=1)
-        if buffersize is not None:
-            check_int("buffersize", buffersize, minimum=1)
+        if buffersize is not None:  # in the standard library's words, which its tests match
+            if not isinstance(buffersize, int) or isinstance(buffersize, bool):
+                raise TypeError(f"buffersize must be an integer or None, got {buffersize!r}")
+            if buffersize < 1:
+                raise ValueError(f"buffersize must be None or > 0, got {buffersize!r}")
+        submit = self.submit
+        if getattr(submit, "__func__", None) is not ThreadPool.submit:  # see _map.py
+            return map_through_submit(submit, fn, iterables, timeout, chunksize, buffersize)
         if self._propagate_context:
             fn = _in_copies_of(contextvars.copy_context(), fn)
         return map_ordered(self._core.accept_all, fn, iterables, timeout, chunksize, buffersize)

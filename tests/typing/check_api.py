@@ -54,6 +54,8 @@ def check_construction() -> None:
     assert_type(ThreadPool(), ThreadPool)
     assert_type(ThreadPool(4, 100, name="io", idle_timeout=5.0, on_full="reject"), ThreadPool)
     assert_type(ThreadPoolExecutor(4, "prefix", max_queue=10), ThreadPoolExecutor)
+    assert_type(ThreadPool(name=None, max_queue=None), ThreadPool)  # default name, no bound
+    assert_type(ThreadPoolExecutor(2, None, print, [1]), ThreadPoolExecutor)  # as the stdlib's
     executor: Executor = ThreadPoolExecutor()  # a drop-in for the standard library's
     pool: ThreadPool = ThreadPoolExecutor()
     on_full: OnFull = "caller_runs"
@@ -62,7 +64,7 @@ def check_construction() -> None:
     ThreadPool("4")  # type: ignore[arg-type]
     ThreadPool(on_full="drop")  # type: ignore[arg-type]
     ThreadPool(idle_timeout="5s")  # type: ignore[arg-type]
-    ThreadPool(4, name=None)  # type: ignore[arg-type]
+    ThreadPool(4, name=7)  # type: ignore[arg-type]
     ThreadPool(4, 10, "io")  # type: ignore[call-arg]
     ThreadPoolExecutor(thread_name_prefix=3)  # type: ignore[arg-type]
 

@@ -1,0 +1,160 @@
+"""A KeyboardInterrupt while a worker starts leaves no thread, task or count behind."""
+
+from __future__ import annotations
+
+import inspect
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from support import WAIT, wait_until
+
+from threadpool import ThreadPool
+
+_real_start = threading.Thread.start
+
+
+@pytest.fixture
+def interrupt_start(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """``interrupt_start(when)``: the next Thread.start() raises KeyboardInterrupt, "after"
+    the thread began (as SIGINT landing in start()'s wait for the thread) or "before"."""
+    armed: list[str] = []
+
+    def start(thread: threading.Thread) -> None:
+        when = armed.pop() if armed else None
+        if when == "before":
+            raise KeyboardInterrupt
+        _real_start(thread)
+        if when == "after":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    yield armed.append
+
+
+def _pool_threads(pool: ThreadPool) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(f"{pool.name}-")]
+
+
+def _shutdown_within(pool: ThreadPool, timeout: float) -> bool:
+    """shutdown(wait=True) in a thread of its own, so that a hang fails instead of stalling."""
+    stopper = threading.Thread(target=pool.shutdown)
+    stopper.start()
+    stopper.join(timeout)
+    return not stopper.is_alive()
+
+
+@pytest.mark.parametrize("when", ["after", "before"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda pool: pool.submit(pow, 2, 2),
+        lambda pool: pool.run(pow, (2, 2)),
+        lambda pool: pool.map(abs, range(10)),
+    ],
+    ids=["submit", "run", "map"],
+)
+def test_an_interrupt_in_thread_start_leaves_nothing_behind(
+    interrupt_start: Callable[[str], None], when: str, call: Callable[[ThreadPool], Any]
+) -> None:
+    pool = ThreadPool(2)
+    pool.submit(pow, 2, 2).result(timeout=WAIT)  # one worker, now idle
+    started = threading.Event()
+    release = threading.Event()
+    busy = pool.submit(lambda: (started.set(), release.wait(WAIT)))
+    assert started.wait(WAIT)  # so the next task needs a new worker
+    interrupt_start(when)
+    with pytest.raises(KeyboardInterrupt):
+        call(pool)
+    stats = pool.stats()
+    assert (stats.workers, stats.submitted) == (1, 2)  # nothing of the failed call counts
+    release.set()
+    assert busy.result(timeout=WAIT)[1] is True
+    assert pool.submit(pow, 3, 2).result(timeout=WAIT) == 9  # the pool still works
+    assert _shutdown_within(pool, WAIT)
+    assert wait_until(lambda: not _pool_threads(pool)), _pool_threads(pool)
+    stats = pool.stats()
+    assert stats.submitted == stats.completed == 3
+    assert stats.workers == 0
+
+
+def test_an_interrupt_from_a_signal_handler_in_thread_start_leaves_nothing_behind() -> None:
+    # SIGALRM every 20 microseconds; its handler raises KeyboardInterrupt once, when it runs
+    # while Thread.start() blocks waiting for the new thread, as SIGINT does landing there.
+    # Elsewhere threading itself is not safe from interrupts (one between a lock's acquire
+    # and its ``with`` block leaves the lock held), and nothing a pool does can mend that.
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers run in the main thread")
+    start_code = _real_start.__code__
+    wait_code = threading.Condition.wait.__code__
+    lines, first = inspect.getsourcelines(threading.Condition.wait)
+    blocked_line = first + next(i for i, line in enumerate(lines) if "waiter.acquire()" in line)
+
+    def handler(signum: int, frame: Any) -> None:
+        if frame.f_code is not wait_code or frame.f_lineno != blocked_line:
+            return
+        while frame is not None:
+            if frame.f_code is start_code:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                raise KeyboardInterrupt
+            frame = frame.f_back
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    interrupted = 0
+    try:
+        for _ in range(1000):  # until it has happened a few times
+            if interrupted == 5:
+                break
+            pool = ThreadPool(4)
+            signal.setitimer(signal.ITIMER_REAL, 20e-6, 20e-6)
+            try:
+                for i in range(8):
+                    pool.submit(pow, i, 2)
+            except KeyboardInterrupt:
+                interrupted += 1
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            assert _shutdown_within(pool, WAIT)
+            assert wait_until(lambda pool=pool: not _pool_threads(pool)), _pool_threads(pool)
+            stats = pool.stats()
+            assert stats.workers == 0
+            assert stats.submitted == stats.completed
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert interrupted == 5  # the scenario happened
+
+
+def test_the_process_exits_after_an_interrupt_in_thread_start() -> None:
+    # The worker that started while start() was interrupted is non-daemon: if the pool lost
+    # count of it, it would wait for a task for ever and keep the process from exiting.
+    script = textwrap.dedent(
+        """
+        import threading
+        from threadpool import ThreadPool
+
+        real_start = threading.Thread.start
+
+        def interrupted_start(thread):
+            real_start(thread)
+            raise KeyboardInterrupt
+
+        pool = ThreadPool(2)
+        threading.Thread.start = interrupted_start
+        try:
+            pool.submit(pow, 2, 2)
+        except KeyboardInterrupt:
+            pass
+        threading.Thread.start = real_start
+        print(pool.submit(pow, 2, 5).result())
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=3 * WAIT
+    )
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "32", "")
