@@ -262,9 +262,9 @@ class PoolCore:
                 self._refuse_locked()
             self._claim_locked(len(tasks))
             self._submitted += len(tasks)
-            put = self._queue.put
-            for task in tasks:
-                put(task)
+            # One C loop: with the C queue no Python code runs between the puts, so an interrupt
+            # (SIGINT's KeyboardInterrupt) cannot land after some of the counted tasks are in.
+            collections.deque(map(self._queue.put, tasks), maxlen=0)
 
     def _claim_locked(self, count: int) -> None:
         """Find a worker for each of ``count`` tasks about to be queued (see "Claims").
