@@ -13,6 +13,7 @@ import logging
 
 from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
 from ._executor import ThreadPoolExecutor
+from ._group import TaskGroup
 from ._pool import OnFull, ThreadPool
 from ._state import PoolState, PoolStats
 
@@ -23,6 +24,7 @@ __all__ = (
     "PoolState",
     "PoolStats",
     "QueueFullError",
+    "TaskGroup",
     "ThreadPool",
     "ThreadPoolExecutor",
 )

@@ -10,7 +10,7 @@ import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import _lifecycle
 from ._checks import check_callable, check_int, check_seconds, not_callable
@@ -19,6 +19,9 @@ from ._future import PoolFuture
 from ._map import map_ordered
 from ._state import PoolState, PoolStats
 from ._tasks import CALL, FUTURE
+
+if TYPE_CHECKING:
+    from ._group import TaskGroup
 
 if sys.version_info >= (3, 10):
     from typing import ParamSpec
@@ -217,6 +220,19 @@ class ThreadPool(Executor):
         if self._propagate_context:
             fn = _in_copies_of(contextvars.copy_context(), fn)
         return map_ordered(self._core.accept_all, fn, iterables, timeout, chunksize, buffersize)
+
+    def group(self, timeout: float | None = None) -> TaskGroup:
+        """A task group on this pool, to use as ``with pool.group() as g:`` (or ``async with``):
+        every task submitted through ``g`` ends before the block does, and the first failure
+        cancels the rest. See `TaskGroup`.
+
+        Args:
+            timeout: Seconds until the group's deadline, from entering the block; past it,
+                what is left is cancelled and the block raises ``TimeoutError``.
+        """
+        from ._group import TaskGroup  # here: _group imports this module
+
+        return TaskGroup(self, timeout=timeout)
 
     # ------------------------------------------------------------------ shutting down
 
