@@ -260,6 +260,8 @@ class TaskGroup:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if isinstance(exc, asyncio.CancelledError) and self.cancelled and not _being_cancelled():
+            exc = None  # awaiting a future the group cancelled: the cancellation's own error
         try:
             self._body_ended(exc)
             all_ended = self._begin_exit()
@@ -486,6 +488,13 @@ def _error_group(errors: list[BaseException]) -> BaseExceptionGroup[BaseExceptio
     return BaseExceptionGroup("unhandled errors in a task group", errors)
 
 
+def _being_cancelled() -> bool:
+    """Whether someone cancelled the running asyncio task (not knowable before Python 3.11)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is not None and cancelling() > 0
+
+
 def _cancel_all(futures: list[Future[Any]], children: list[TaskGroup]) -> None:
     for future in futures:
         future.cancel()  # False for one that started or ended meanwhile: its callback counts it
@@ -493,9 +502,7 @@ def _cancel_all(futures: list[Future[Any]], children: list[TaskGroup]) -> None:
         child._cancel(_Reason.PARENT)
 
 
-def _results_in_order(
-    futures: list[Future[T]], deadline: float | None
-) -> Generator[T, None, None]:
+def _results_in_order(futures: list[Future[T]], deadline: float | None) -> Generator[T, None, None]:
     """Yield each future's result in turn; closing or dropping the iterator cancels the rest,
     as ``Executor.map``'s does."""
     futures.reverse()
@@ -527,4 +534,3 @@ class _Tell:
             self._callback(False, error)
         else:
             self._callback(True, future.result())
-
