@@ -470,6 +470,8 @@ class TaskGroup:
             if isinstance(error, (KeyboardInterrupt, SystemExit)):
                 raise error
         body_error = self._body_error
+        if reason is _Reason.TERMINATED and isinstance(body_error, PoolClosedError):
+            body_error = None  # the pool refused a submit for the termination we report
         if body_error is not None and not any(error is body_error for error in errors):
             errors.append(body_error)  # unless it is a task's failure, raised by result()
         if reason is _Reason.DEADLINE:
