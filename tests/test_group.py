@@ -111,6 +111,29 @@ def test_results_map_and_run(pool: ThreadPool) -> None:
     assert wait_until(lambda: pool.stats().completed == 7)  # a group's tasks are pool tasks
 
 
+def test_the_block_ends_after_run_callbacks(pool: ThreadPool) -> None:
+    entered, release = threading.Event(), threading.Event()
+    told: list[object] = []
+
+    def callback(success: bool, value: object) -> None:
+        entered.set()
+        release.wait(WAIT)
+        told.append(value)
+
+    def body() -> None:
+        with pool.group() as g:
+            g.run(abs, (-1,), callback)
+
+    thread, raised = in_thread(body)
+    assert entered.wait(WAIT)
+    thread.join(SHORT)
+    assert thread.is_alive(), "the block ended before its task's callback did"
+    release.set()
+    thread.join(WAIT)
+    assert not thread.is_alive() and not raised
+    assert told == [1]
+
+
 def test_an_empty_group_ends_at_once(pool: ThreadPool) -> None:
     with pool.group() as g:
         assert not g.cancelled

@@ -120,7 +120,9 @@ class TaskGroup:
         self._lock: Final = threading.Lock()
         # --- guarded by _lock. Whenever it is released:
         # - _unfinished counts the tasks reserved by submit() and not yet ended; _futures holds
-        #   those of them already submitted (a reservation is tracked or released at once).
+        #   those of them already submitted (a reservation is tracked or released at once; only
+        #   a KeyboardInterrupt landing between the two would leave one, and then the exit's
+        #   wait ends at the second Ctrl-C).
         # - _reason is None until the group is cancelled, then never changes; _cancel_event is
         #   set exactly when it is not None.
         # - _phase only moves forward, and it is DONE only once the exit found _unfinished == 0;
@@ -155,14 +157,7 @@ class TaskGroup:
         """
         if not callable(fn):
             raise not_callable("fn", fn)
-        self._reserve()
-        try:
-            future = self._executor.submit(self._run_task, fn, args, kwargs)
-        except BaseException:
-            self._release_reservation()
-            raise
-        self._track(future)
-        return future
+        return self._submit(fn, args, kwargs, None)
 
     def run(
         self,
@@ -188,9 +183,7 @@ class TaskGroup:
             raise not_callable("callback", callback)
         if type(args) is not tuple:
             args = _as_args(args)
-        future = self.submit(func, *args)
-        if callback is not None:
-            future.add_done_callback(_Tell(callback))
+        self._submit(func, args, {}, None if callback is None else _Tell(callback))
 
     def map(
         self, fn: Callable[..., T], *iterables: Iterable[Any], timeout: float | None = None
@@ -286,6 +279,26 @@ class TaskGroup:
             return fn(*args, **kwargs)
         finally:
             _current.reset(token)
+
+    def _submit(
+        self,
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        tell: Callable[[Future[Any]], object] | None,
+    ) -> Future[T]:
+        """Submit a task of the group; ``tell`` is a done-callback that must run before the
+        group counts the task ended (a ``run()`` callback: the block ends after it)."""
+        self._reserve()
+        try:
+            future = self._executor.submit(self._run_task, fn, args, kwargs)
+        except BaseException:
+            self._release_reservation()
+            raise
+        if tell is not None:
+            future.add_done_callback(tell)
+        self._track(future)
+        return future
 
     def _reserve(self) -> None:
         with self._lock:
