@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
 from ._executor import ThreadPoolExecutor
+from ._group import TaskGroup
 from ._pool import ThreadPool
 from ._state import PoolState, PoolStats
 
@@ -21,6 +22,7 @@ __all__ = (
     "PoolState",
     "PoolStats",
     "QueueFullError",
+    "TaskGroup",
     "ThreadPool",
     "ThreadPoolExecutor",
 )

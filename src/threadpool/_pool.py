@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import asyncio
     from typing import Any, Literal, ParamSpec, TypeVar
 
+    from ._group import TaskGroup
+
     P = ParamSpec("P")
     T = TypeVar("T")
 
@@ -277,6 +279,19 @@ class ThreadPool(Executor):
         if self._propagate_context:
             fn = _in_copies_of(contextvars.copy_context(), fn)
         return map_ordered(self._core.accept_all, fn, iterables, timeout, chunksize, buffersize)
+
+    def group(self, timeout: float | None = None) -> TaskGroup:
+        """A task group on this pool, to use as ``with pool.group() as g:`` (or ``async with``):
+        every task submitted through ``g`` ends before the block does, and the first failure
+        cancels the rest. See `TaskGroup`.
+
+        Args:
+            timeout: Seconds until the group's deadline, from entering the block; past it,
+                what is left is cancelled and the block raises ``TimeoutError``.
+        """
+        from ._group import TaskGroup  # here: _group imports this module
+
+        return TaskGroup(self, timeout=timeout)
 
     # ------------------------------------------------------------------ shutting down
 

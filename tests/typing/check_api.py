@@ -24,6 +24,7 @@ from threadpool import (
     PoolState,
     PoolStats,
     QueueFullError,
+    TaskGroup,
     ThreadPool,
     ThreadPoolExecutor,
 )
@@ -143,3 +144,28 @@ def check_errors() -> None:
     full: RuntimeError = QueueFullError()
     broken: RuntimeError = BrokenThreadPool()
     del closed, full, broken
+
+
+def check_group(pool: ThreadPool, executor: Executor) -> None:
+    with pool.group() as g:
+        assert_type(g, TaskGroup)
+        assert_type(g.submit(add, 1, 2), Future[int])
+        assert_type(g.submit(greet, "x", punctuation="?"), Future[str])
+        assert_type(g.run(add, (1, 2), callback=on_done), None)
+        assert_type(g.map(add, [1, 2], [3, 4]), Iterator[int])
+        assert_type(g.cancelled, bool)
+        assert_type(g.wait_cancelled(0.5), bool)
+        g.submit(add, 1, "2")  # type: ignore[arg-type]
+        g.submit(add, 1)  # type: ignore[call-arg]
+        g.run(add, (1, 2), callback=nothing)  # type: ignore[arg-type]
+    assert_type(pool.group(timeout=5.0), TaskGroup)
+    assert_type(ThreadPoolExecutor().group(), TaskGroup)
+    assert_type(TaskGroup(executor, timeout=1), TaskGroup)
+    pool.group(timeout="5")  # type: ignore[arg-type]
+    TaskGroup(executor, 1.0)  # type: ignore[call-arg]
+
+
+async def check_group_async(pool: ThreadPool) -> None:
+    async with pool.group() as g:
+        assert_type(g, TaskGroup)
+        assert_type(await asyncio.wrap_future(g.submit(add, 1, 2)), int)
