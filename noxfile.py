@@ -253,6 +253,7 @@ def bench_smoke(session: nox.Session) -> None:
     session.run("python", "benchmarks/floor.py", "--reps", "1", "--tasks", "2000")
     session.run("python", "-m", "benchmarks.io_trace", "--reps", "1")
     session.run("python", "-m", "benchmarks.resize_trace", "--quick")
+    session.run("python", "-m", "benchmarks.group_failfast", "--quick")
     session.run("python", "benchmarks/import_time.py", "--rounds", "1")
 
 
