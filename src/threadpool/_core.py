@@ -38,8 +38,10 @@ Instead a worker *records* what it did in ``_log``, a ``collections.deque``, and
   queue is empty (it is about to wait);
 - ``NEXT + outcome`` when it has ended a task and at once taken the next one.
 
-Every thread that takes the lock applies the log before it reads or changes a count
-(``_apply_records_locked``, flat combining): a finish moves a task from ``_running`` to
+Every thread that takes the lock to read the counts or to stop the pool applies the log first
+(``_apply_records_locked``, flat combining). ``accept()`` applies it when its decision could
+depend on it, and otherwise makes a change that comes out the same whether the log is applied
+before it or after (see ``_records_matter_locked``). A finish moves a task from ``_running`` to
 ``_outcomes`` and applies the claims rule for its worker (it claims an unclaimed task, else,
 while RUNNING, it is idle again); a start moves a task from ``_assigned`` to ``_running``.
 One worker's records are applied in the order it made them, since the log is one FIFO, and
@@ -50,9 +52,8 @@ just after its worker takes it, and just after its future or callback has been t
 
 A worker applies the log itself only now and then: when it has grown to ``_LOG_SPAN``
 records, it tries the lock without waiting. It waits for the lock only when a submitter is
-blocked on a full queue
-(``_blocked``): its finish may have made room, and only a lock holder can wake that
-submitter. The two meet at the log, whose appends are atomic: a submitter increments
+blocked on a full queue (``_blocked``): its finish may have made room, and only a lock holder
+can wake that submitter. The two meet at the log, whose appends are atomic: a submitter increments
 ``_blocked`` and appends ``_WAKE`` before it drains the log and sleeps; a worker appends its
 record and then reads ``_blocked``. Whichever append comes second, its thread sees the other's
 write: the submitter drains the worker's record, or the worker sees the submitter blocked.
@@ -142,7 +143,7 @@ class PoolCore:
       see _spawn_locked) and not yet left; while RUNNING,
       ``_workers - _sentinels <= _max_workers + _surplus`` (equal to the bound after a shrink,
       until the surplus has left; see "Resizing").
-    - Once ``_log`` is applied (every holder applies it first): every accepted task is counted in
+    - Once ``_log`` is applied (see "Accounting"): every accepted task is counted in
       exactly one of ``_unclaimed`` (queued, waiting for a busy worker), ``_assigned`` (queued or
       just taken, claimed by a worker that has not recorded its start), ``_running`` (started by
       a worker), ``_elsewhere`` (being run by its caller under ``on_full="caller_runs"``, or
