@@ -142,8 +142,8 @@ class PoolCore:
       alive and no task is being ended outside a worker (``_elsewhere == 0``).
     """
 
-    # Slots, not an instance dict: CPython 3.11 keeps an instance's attributes inline, where its
-    # specialised attribute and method loads find them, only while there are fewer than 30.
+    # Slots, not an instance dict: CPython (3.11 to 3.13) keeps an instance's attributes inline,
+    # where its specialised attribute and method loads find them, only while they are fewer than 30.
     # This class has 30, and with a dict every ``self._m()`` on the hot paths took the generic
     # lookup: 1,060 more instructions per run() (benchmarks/instructions.py). A new field must
     # be named here.
