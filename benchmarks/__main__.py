@@ -84,6 +84,8 @@ def _meta(mode: str, reps: int) -> dict[str, Any]:
         "commit": _git_commit(),
         "gc": f"enabled, thresholds {gc.get_threshold()}, gc.collect() before each timed case",
         "switch_interval": sys.getswitchinterval(),
+        # free-threaded builds (3.13t, 3.14t) run Python code in parallel: see the scaling row
+        "gil": "enabled" if getattr(sys, "_is_gil_enabled", lambda: True)() else "disabled",
         "load_average_start": " ".join(f"{x:.2f}" for x in load),
     }
 

@@ -564,6 +564,8 @@ def _serially(task: Callable[[], object], n: int) -> None:
 
 
 def _pooled(task: Callable[[], object], n: int, driver: Any) -> float:
+    if driver.key == "tp.map":  # the CPU-bound map of the free-threading row (performance.md)
+        return _timed(lambda: driver.map(lambda _: task(), range(n), 1))
     return _timed(lambda: driver.batch(task, n))
 
 
@@ -582,7 +584,7 @@ def scaling(bench: Bench) -> Result:
         {"tasks": n, "workers": list(s.scaling_workers), "cpu_loops": loops},
         units={"cpu_speedup": "x serial", "io_speedup": "x serial"},
     )
-    keys = available(["tp.submit", "std"])
+    keys = available(["tp.submit", "tp.map", "std"])
     for rep, order in bench.rotations(keys):
         for kind, task in kinds.items():
             serial = 0.0
