@@ -13,6 +13,7 @@ COLORS = {
     "std": "#d62728",
     "mp": "#2ca02c",
     "serial": "#7f7f7f",
+    "handoff": "#7f7f7f",  # a floor too
     # the peers (benchmarks/peers.py)
     "pebble": "#ff7f0e",
     "futurist": "#8c564b",

@@ -208,7 +208,7 @@ _MAP_SERIES = {
 
 def _peer_keys(results: dict[str, Result]) -> list[str]:
     seen = results.get("overhead") or results.get("latency")
-    base = {"tp.run", "tp.submit", "tp.executor", "std", "mp", "serial"}
+    base = {"tp.run", "tp.submit", "tp.executor", "std", "mp", "serial", "handoff"}
     return (
         [
             k
@@ -222,7 +222,7 @@ def _peer_keys(results: dict[str, Result]) -> list[str]:
 
 def side_by_side(results: dict[str, Result]) -> list[str]:
     """One row per implementation: every workload's figure as a ratio to the stdlib's."""
-    impls = ["tp.run", "tp.submit", "tp.executor", "std", "mp", *_peer_keys(results)]
+    impls = ["tp.run", "tp.submit", "tp.executor", "std", "mp", *_peer_keys(results), "handoff"]
 
     def cell(name: str, metric: str, key: str | None, base: str, unit: str = "x") -> str:
         num = _series(results, name, metric, key) if key else []
@@ -231,6 +231,9 @@ def side_by_side(results: dict[str, Result]) -> list[str]:
         if unit == "%":
             return _fmt(median(num), "%")
         if unit == " B":
+            if "fed by a thread" in str(key):  # bounded: its peak, not a per-task figure
+                peak = median(_series(results, name, "peak_mib", key))
+                return f"bounded: {peak:.2g} MiB peak"
             return f"{median(num):,.0f} B"
         return _fmt(ratio(num, _series(results, name, metric, base)), "x")
 
@@ -247,17 +250,16 @@ def side_by_side(results: dict[str, Result]) -> list[str]:
                 impl,
             )
         map_key = _MAP_SERIES.get(impl, f"{impl}.map cs=1")
-        rows.append(
-            [
-                impl,
-                cell("overhead", "per_task_us", impl, STD),
-                cell("latency", "p50_us", impl, STD),
-                cell("latency", "p99_us", impl, STD),
-                cell("map", "seconds", map_key, "std.map"),
-                cell("io", "efficiency", impl, STD, "%"),
-                cell("memory", "bytes_per_task", memory, STD, " B"),
-            ]
-        )
+        row = [
+            cell("overhead", "per_task_us", impl, STD),
+            cell("latency", "p50_us", impl, STD),
+            cell("latency", "p99_us", impl, STD),
+            cell("map", "seconds", map_key, "std.map"),
+            cell("io", "efficiency", impl, STD, "%"),
+            cell("memory", "bytes_per_task", memory, STD, " B"),
+        ]
+        if any(c != "n/a" for c in row):  # measured in this run
+            rows.append([impl, *row])
     header = [
         "implementation",
         "per task (no-op, wait for all)",

@@ -188,7 +188,9 @@ def overhead(bench: Bench) -> Result:
         {"tasks": n, "workers": s.overhead_workers},
         units={"per_task_us": "µs/task"},
     )
-    keys = available(["tp.submit", "tp.run", "tp.executor", "std", "mp", "serial", *bench.peers])
+    keys = available(
+        ["tp.submit", "tp.run", "tp.executor", "std", "mp", "serial", "handoff", *bench.peers]
+    )
     cases = [v for k in keys for v in bench.variants(k, k)]
     for rep, order in bench.rotations(cases):
         for series, monitored in order:
@@ -346,7 +348,7 @@ def latency(bench: Bench) -> Result:
         {"samples": s.latency_samples, "workers": s.latency_workers, "gap": s.latency_gap},
         units={"p50_us": "µs", "p99_us": "µs"},
     )
-    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp", *bench.peers])
+    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp", "handoff", *bench.peers])
     cases = [(name, key, mon) for key in keys for name, mon in bench.variants(key, key)]
     for rep, order in bench.rotations(cases):
         for series, key, monitored in order:
@@ -510,7 +512,7 @@ def memory(bench: Bench) -> Result:
         units={"bytes_per_task": "B/task", "peak_mib": "MiB", "handed_over_when_blocked": "tasks"},
     )
     bounded = f"tp.run max_queue={s.memory_bound}"
-    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp", *bench.peers])
+    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp", "handoff", *bench.peers])
     named = [(k, k) for k in keys]
     if "tp.run" in keys:
         named.append((bounded, "tp.run"))
