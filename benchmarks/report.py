@@ -290,7 +290,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def targets_markdown(items: Sequence[Target]) -> list[str]:
     rows = []
     for t in items:
-        if "bytes" in t.what:
+        if t.what.endswith(", bytes"):
             measured = "n/a" if t.measured is None else f"{t.measured:,.0f} B"
             limit = f"{t.limit:g} B"
         else:
