@@ -232,6 +232,7 @@ def bench_smoke(session: nox.Session) -> None:
     # The diagnostic scripts, at their smallest (instructions.py needs valgrind: not here).
     session.run("python", "benchmarks/floor.py", "--reps", "1", "--tasks", "2000")
     session.run("python", "-m", "benchmarks.io_trace", "--reps", "1")
+    session.run("python", "-m", "benchmarks.latency_split", "--reps", "1", "--samples", "20")
     session.run("python", "benchmarks/import_time.py", "--rounds", "1")
 
 
