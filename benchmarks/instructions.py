@@ -1,6 +1,7 @@
 """Instructions per call on the hot paths, counted by ``valgrind --tool=callgrind``.
 
-Unlike timings on a shared machine, the counts repeat exactly from run to run, so they show
+Unlike timings on a shared machine, the counts repeat from run to run (with the hash seed
+fixed: string hashes decide how many probes a dict lookup takes), so they show
 what a change to a hot path costs or saves. Each case runs a loop of calls in a fresh
 interpreter under callgrind; an empty loop is subtracted. The submitting cases pretend every
 worker is busy, so each task is queued and nothing else runs.
@@ -14,6 +15,7 @@ base of a change, unpacked with ``git archive BASE src | tar -x -C /tmp/base``.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -40,6 +42,7 @@ CASES = {
     "empty loop": "pass",
     "ThreadPool.run(noop, (), callback)": "pool.run(noop, (), callback)",
     "ThreadPool.submit(noop)": "pool.submit(noop)",
+    "ThreadPool.stats()": "pool.stats()",
     "worker: a run() task": "CALL.run((CALL, noop, (), callback), 'p')",
     "worker: a submit() task (incl. making its future)": (
         "FUTURE.run((FUTURE, noop, (), {}, PoolFuture('p')), 'p')"
@@ -58,6 +61,7 @@ def count(body: str, calls: int, src: str) -> int:
     callgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     done = subprocess.run(
         [*callgrind, sys.executable, "-c", code],
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # dict probes vary with the hash seed
         capture_output=True,
         text=True,
         check=True,
