@@ -145,7 +145,7 @@ class PoolCore:
     # Slots, not an instance dict: CPython (3.11 to 3.13) keeps an instance's attributes inline,
     # where its specialised attribute and method loads find them, only while they are fewer than 30.
     # This class has 30, and with a dict every ``self._m()`` on the hot paths took the generic
-    # lookup: 1,060 more instructions per run() (benchmarks/instructions.py). A new field must
+    # lookup: 1,076 more instructions per run() (benchmarks/instructions.py). A new field must
     # be named here.
     __slots__ = (
         "__weakref__",  # _lifecycle's registry of live pools
