@@ -49,6 +49,7 @@ class Driver:
     key: ClassVar[str]
     label: ClassVar[str]
     needs_threadpool: ClassVar[bool] = False
+    pool: Any  # the implementation's pool object, where it has one
 
     def __init__(self, workers: int, **options: Any) -> None:
         self.workers = workers
@@ -158,8 +159,6 @@ class Handoff(Driver):
 class _ExecutorDriver(Driver):
     """Anything with ``submit() -> Future`` and ``map()``."""
 
-    pool: Any
-
     def batch(self, fn: Task, n: int) -> float:
         submit = self.pool.submit
         futures = [submit(fn) for _ in range(n)]
@@ -212,7 +211,8 @@ class MPThreadPool(Driver):
         self.pool.apply_async(fn)
 
     def map(self, fn: Callable[[Any], object], items: Iterable[Any], chunksize: int) -> list[Any]:
-        return self.pool.map(fn, items, chunksize=chunksize)
+        results: list[Any] = self.pool.map(fn, items, chunksize=chunksize)
+        return results
 
     def _close(self) -> None:
         self.pool.close()

@@ -33,7 +33,7 @@ PEERS_LEFT_OUT: dict[str, str] = {}
 """Peer key -> why it is not measured in this run."""
 
 
-def _import(key: str, module: str) -> Any | None:
+def _import(key: str, module: str) -> Any:  # the module, or None
     try:
         return importlib.import_module(module)
     except Exception as exc:  # a peer may fail in any way at import: leave it out

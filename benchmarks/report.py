@@ -224,14 +224,14 @@ def side_by_side(results: dict[str, Result]) -> list[str]:
     """One row per implementation: every workload's figure as a ratio to the stdlib's."""
     impls = ["tp.run", "tp.submit", "tp.executor", "std", "mp", *_peer_keys(results), "handoff"]
 
-    def cell(name: str, metric: str, key: str | None, base: str, unit: str = "x") -> str:
-        num = _series(results, name, metric, key) if key else []
+    def cell(name: str, metric: str, key: str, base: str, unit: str = "x") -> str:
+        num = _series(results, name, metric, key)
         if not num:
             return "n/a"
         if unit == "%":
             return _fmt(median(num), "%")
         if unit == " B":
-            if "fed by a thread" in str(key):  # bounded: its peak, not a per-task figure
+            if "fed by a thread" in key:  # bounded: its peak, not a per-task figure
                 peak = median(_series(results, name, "peak_mib", key))
                 return f"bounded: {peak:.2g} MiB peak"
             return f"{median(num):,.0f} B"

@@ -237,12 +237,12 @@ def map_items(bench: Bench) -> Result:
             cases.insert(-1, (f"{peer}.map cs=1", peer, 1))
     if "pebble" in bench.peers:  # the one peer whose map() takes a chunksize
         cases.insert(-1, ("pebble.map cs=256", "pebble", 256))
-    cases = [
+    measured = [
         (name, key, cs, monitored)
         for series, key, cs in cases
         for name, monitored in bench.variants(series, key)
     ]
-    for rep, order in bench.rotations(cases):
+    for rep, order in bench.rotations(measured):
         for series, key, chunksize, monitored in order:
             out: list[Any] = []
 
