@@ -254,6 +254,7 @@ def bench_smoke(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks.io_trace", "--reps", "1")
     session.run("python", "-m", "benchmarks.resize_trace", "--quick")
     session.run("python", "-m", "benchmarks.group_failfast", "--quick")
+    session.run("python", "-m", "benchmarks.latency_split", "--reps", "1", "--samples", "20")
     session.run("python", "benchmarks/import_time.py", "--rounds", "1")
 
 

@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--reps N] [--only a,b] [--out DIR] [--no-charts]``.
+"""``python -m benchmarks [--quick] [--reps N] [--only a,b] [--no-peers] [--no-stats] ...``.
 
 Progress goes to stderr; the Markdown report goes to stdout and, with JSON and PNG
 charts, to ``benchmarks/results/``.
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import charts, report
+from . import charts, peers, report
 from .drivers import TP
 from .workloads import FULL, QUICK, WORKLOADS, Bench, Result, progress
 
@@ -84,6 +84,8 @@ def _meta(mode: str, reps: int) -> dict[str, Any]:
         "commit": _git_commit(),
         "gc": f"enabled, thresholds {gc.get_threshold()}, gc.collect() before each timed case",
         "switch_interval": sys.getswitchinterval(),
+        # free-threaded builds (3.13t, 3.14t) run Python code in parallel: see the scaling row
+        "gil": "enabled" if getattr(sys, "_is_gil_enabled", lambda: True)() else "disabled",
         "load_average_start": " ".join(f"{x:.2f}" for x in load),
     }
 
@@ -108,6 +110,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
     parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="measure only threadpool, the stdlib and multiprocessing (peers are measured "
+        "when installed: pip install -e '.[bench-peers]')",
+    )
+    parser.add_argument(
+        "--no-stats",
+        action="store_true",
+        help="skip the second measurement of each threadpool case with a thread calling "
+        "stats() every 1 ms (skipped in --quick anyway)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="exit with status 1 if any target fails (never in --quick)",
@@ -128,7 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     meta["memory_reps"] = sizes.memory_reps
     if TP is None:
         progress("benchmarks: threadpool is not importable; measuring the stdlib only")
-    bench = Bench(sizes)
+    meta["peers"] = {} if args.no_peers else {k: d.label for k, d in peers.ALL.items()}
+    meta["peers_left_out"] = dict(peers.PEERS_LEFT_OUT)
+    bench = Bench(
+        sizes,
+        peers=[] if args.no_peers else list(peers.ALL),
+        with_stats=not (args.quick or args.no_stats),
+    )
     results: dict[str, Result] = {}
     steal_start = _steal_ticks()
     started = time.perf_counter()

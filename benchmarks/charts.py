@@ -6,9 +6,21 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from .workloads import Result
+from .workloads import STATS, Result
 
-COLORS = {"tp": "#1f77b4", "std": "#d62728", "mp": "#2ca02c", "serial": "#7f7f7f"}
+COLORS = {
+    "tp": "#1f77b4",
+    "std": "#d62728",
+    "mp": "#2ca02c",
+    "serial": "#7f7f7f",
+    "handoff": "#7f7f7f",  # a floor too
+    # the peers (benchmarks/peers.py)
+    "pebble": "#ff7f0e",
+    "futurist": "#8c564b",
+    "fastthreadpool": "#e377c2",
+    "tpeplus": "#bcbd22",
+    "classic": "#17becf",
+}
 
 
 def _color(key: str) -> str:
@@ -93,7 +105,7 @@ def _bars(
         ax.set_visible(False)
         return
     series = result.metrics[metric]
-    keys = list(series)
+    keys = [k for k in series if not k.endswith(STATS)]  # the stats() variants: a table only
     values = [statistics.median(series[k]) for k in keys]
     ax.barh(keys, values, color=[_color(k) for k in keys])
     ax.invert_yaxis()
@@ -110,7 +122,7 @@ def _bars(
 def overview_chart(results: dict[str, Result], path: Path) -> None:
     plt = _pyplot()
     assert plt is not None
-    fig, axes = plt.subplots(3, 2, figsize=(11, 13))
+    fig, axes = plt.subplots(3, 2, figsize=(12, 16))
     _bars(
         axes[0][0],
         results.get("overhead"),
@@ -156,7 +168,9 @@ def overview_chart(results: dict[str, Result], path: Path) -> None:
         "IO-bound efficiency",
         "fraction of ideal (higher is better)",
     )
-    fig.suptitle("threadpool vs the standard library (medians of interleaved repetitions)")
+    fig.suptitle(
+        "threadpool, the standard library and the peers (medians of interleaved repetitions)"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -10,6 +10,7 @@ import collections
 import concurrent.futures as cf
 import importlib
 import multiprocessing.pool as mpp
+import queue
 import sys
 import threading
 import time
@@ -48,6 +49,7 @@ class Driver:
     key: ClassVar[str]
     label: ClassVar[str]
     needs_threadpool: ClassVar[bool] = False
+    pool: Any  # the implementation's pool object, where it has one
 
     def __init__(self, workers: int, **options: Any) -> None:
         self.workers = workers
@@ -101,10 +103,61 @@ class Serial(Driver):
         return list(map(fn, items))
 
 
+class Handoff(Driver):
+    """The floor of a thread pool: threads blocked in ``SimpleQueue.get()``, a task handed
+    over with one ``put()`` of ``(fn, callback)``, no bookkeeping, no shutdown protocol beyond
+    one ``None`` per thread. What a pool costs above this row is its own."""
+
+    key = "handoff"
+    label = "bare SimpleQueue hand-off (floor)"
+
+    def __init__(self, workers: int, **options: Any) -> None:
+        super().__init__(workers)
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.threads = [threading.Thread(target=self._work) for _ in range(workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def _work(self) -> None:
+        get = self.queue.get
+        while True:
+            item = get()
+            if item is None:
+                return
+            fn, callback = item
+            result = fn()
+            if callback is not None:
+                callback(True, result)
+
+    def batch(self, fn: Task, n: int) -> float:
+        done = threading.Event()
+        finished: collections.deque[None] = collections.deque()  # append() is atomic
+
+        def callback(success: bool, value: object) -> None:
+            finished.append(None)
+            if len(finished) >= n:
+                done.set()
+
+        put = self.queue.put
+        for _ in range(n):
+            put((fn, callback))
+        submitted = time.perf_counter()
+        if not done.wait(timeout=WAIT):
+            raise RuntimeError("handoff: tasks never all finished")
+        return submitted
+
+    def fire(self, fn: Task) -> None:
+        self.queue.put((fn, None))
+
+    def _close(self) -> None:
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
 class _ExecutorDriver(Driver):
     """Anything with ``submit() -> Future`` and ``map()``."""
-
-    pool: Any
 
     def batch(self, fn: Task, n: int) -> float:
         submit = self.pool.submit
@@ -158,7 +211,8 @@ class MPThreadPool(Driver):
         self.pool.apply_async(fn)
 
     def map(self, fn: Callable[[Any], object], items: Iterable[Any], chunksize: int) -> list[Any]:
-        return self.pool.map(fn, items, chunksize=chunksize)
+        results: list[Any] = self.pool.map(fn, items, chunksize=chunksize)
+        return results
 
     def _close(self) -> None:
         self.pool.close()
@@ -235,7 +289,8 @@ class TPMap(TPSubmit):
 
 
 DRIVERS: dict[str, type[Driver]] = {
-    cls.key: cls for cls in (TPRun, TPSubmit, TPMap, TPExecutor, StdExecutor, MPThreadPool, Serial)
+    cls.key: cls
+    for cls in (TPRun, TPSubmit, TPMap, TPExecutor, StdExecutor, MPThreadPool, Serial, Handoff)
 }
 
 

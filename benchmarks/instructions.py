@@ -1,16 +1,21 @@
 """Instructions per call on the hot paths, counted by ``valgrind --tool=callgrind``.
 
-Unlike timings on a shared machine, the counts repeat exactly from run to run, so they show
+Unlike timings on a shared machine, the counts repeat from run to run (with the hash seed
+fixed: string hashes decide how many probes a dict lookup takes), so they show
 what a change to a hot path costs or saves. Each case runs a loop of calls in a fresh
 interpreter under callgrind; an empty loop is subtracted. The submitting cases pretend every
 worker is busy, so each task is queued and nothing else runs.
 
-    python benchmarks/instructions.py [--calls 20000]      (needs valgrind)
+    python benchmarks/instructions.py [--calls 20000] [--src DIR]     (needs valgrind)
+
+``--src`` counts another copy of the package (a directory holding ``threadpool/``), e.g. the
+base of a change, unpacked with ``git archive BASE src | tar -x -C /tmp/base``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -37,6 +42,7 @@ CASES = {
     "empty loop": "pass",
     "ThreadPool.run(noop, (), callback)": "pool.run(noop, (), callback)",
     "ThreadPool.submit(noop)": "pool.submit(noop)",
+    "ThreadPool.stats()": "pool.stats()",
     "worker: a run() task": "CALL.run((CALL, noop, (), callback), 'p')",
     "worker: a submit() task (incl. making its future)": (
         "FUTURE.run((FUTURE, noop, (), {}, PoolFuture('p')), 'p')"
@@ -50,12 +56,12 @@ CASES = {
 }
 
 
-def count(body: str, calls: int) -> int:
-    src = str(Path(__file__).resolve().parents[1] / "src")
+def count(body: str, calls: int, src: str) -> int:
     code = SETUP.format(src=src) + f"for _ in range({calls}):\n    {body}\nimport os; os._exit(0)\n"
     callgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     done = subprocess.run(
         [*callgrind, sys.executable, "-c", code],
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # dict probes vary with the hash seed
         capture_output=True,
         text=True,
         check=True,
@@ -70,17 +76,22 @@ def count(body: str, calls: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=20_000)
+    parser.add_argument(
+        "--src",
+        default=str(Path(__file__).resolve().parents[1] / "src"),
+        help="the directory holding the threadpool package to count (default: this checkout's)",
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed")
-    empty = count(CASES["empty loop"], args.calls)
+    empty = count(CASES["empty loop"], args.calls, args.src)
     print("| call | instructions per call |")
     print("|---|---|")
     for label, body in CASES.items():
         if label != "empty loop":
-            per_call = (count(body, args.calls) - empty) / args.calls
+            per_call = (count(body, args.calls, args.src) - empty) / args.calls
             print(f"| `{label}` | {per_call:,.0f} |")
-    print(f"\n{args.calls:,} calls per case, Python {sys.version.split()[0]}.")
+    print(f"\n{args.calls:,} calls per case, Python {sys.version.split()[0]}, {args.src}.")
 
 
 if __name__ == "__main__":

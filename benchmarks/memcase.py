@@ -1,6 +1,7 @@
 """Run one memory measurement in this (fresh) interpreter and print it as JSON.
 
-``python -m benchmarks.memcase KEY TASKS WORKERS BOUND`` (BOUND 0 = unbounded).
+``python -m benchmarks.memcase KEY TASKS WORKERS BOUND [stats]`` (BOUND 0 = unbounded;
+``stats``: a thread calls ``pool.stats()`` every 1 ms meanwhile).
 
 Memory cases run in their own process because CPython's per-class instance-dict layout
 is process-global state: after some workloads, every ``threading.Condition`` the
@@ -18,7 +19,8 @@ from .workloads import memory_case
 
 def main(argv: list[str]) -> int:
     key, tasks, workers, bound = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
-    print(json.dumps(memory_case(key, tasks, workers, bound)))
+    monitored = argv[4:] == ["stats"]
+    print(json.dumps(memory_case(key, tasks, workers, bound, monitored)))
     return 0
 
 

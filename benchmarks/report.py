@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import statistics
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .workloads import Result
+from .workloads import STATS, Result
 
 STD = "std"  # the series every detail table compares against
 
@@ -94,7 +95,7 @@ def targets(results: dict[str, Result]) -> list[Target]:
         "tp.run",
         STD,
         "<=",
-        0.25,
+        0.05,
         us,
     )
     versus(
@@ -104,7 +105,7 @@ def targets(results: dict[str, Result]) -> list[Target]:
         "tp.map cs=1",
         "mp.map cs=1",
         "<=",
-        1.0,
+        0.5,
         " s",
     )
     versus(
@@ -114,7 +115,7 @@ def targets(results: dict[str, Result]) -> list[Target]:
         "tp.map cs=256",
         "serial",
         "<=",
-        3.0,
+        1.5,
         " s",
     )
     for api in ("tp.submit", "tp.run"):
@@ -125,18 +126,21 @@ def targets(results: dict[str, Result]) -> list[Target]:
         if ceiling:
             figures += f" (zero-overhead ceiling here: {ceiling:.1%})"
         absolute = median(eff) if eff else None
-        out.append(Target(f"IO-bound efficiency: {api} (absolute)", absolute, ">=", 0.92, figures))
-    for api in ("tp.submit", "tp.run"):
-        versus(f"latency p50: {api} / stdlib", "latency", "p50_us", api, STD, "<=", 1.0, us)
-    versus(
-        "memory per queued task: ThreadPool.run / stdlib submit",
-        "memory",
-        "bytes_per_task",
-        "tp.run",
-        STD,
-        "<=",
-        0.25,
-        " B",
+        out.append(Target(f"IO-bound efficiency: {api} (absolute)", absolute, ">=", 0.95, figures))
+    for metric in ("p50_us", "p99_us"):
+        for api in ("tp.submit", "tp.run"):
+            versus(
+                f"latency {metric[:3]}: {api} / stdlib", "latency", metric, api, STD, "<=", 0.8, us
+            )
+    run_bytes = _series(results, "memory", "bytes_per_task", "tp.run")
+    out.append(
+        Target(
+            "memory per queued run() task, bytes",
+            median(run_bytes) if run_bytes else None,
+            "<=",
+            64,
+            med("memory", "bytes_per_task", STD, " B"),
+        )
     )
     bounded = (
         next(
@@ -161,7 +165,119 @@ def targets(results: dict[str, Result]) -> list[Target]:
             0.02,
             " MiB",
         )
+    for name, metric, series, quiet in stats_pairs(results):
+        num, den = _series(results, name, metric, series), _series(results, name, metric, quiet)
+        figures = f"{med(name, metric, series)}; {med(name, metric, quiet)}"
+        out.append(
+            Target(
+                f"{name} {metric}: {quiet} with stats() every ms / quiet",
+                ratio(num, den),
+                "<=",
+                1.1,
+                figures,
+            )
+        )
     return out
+
+
+# The metrics in which a +stats series is compared with its quiet twin (the higher the worse).
+STATS_METRICS = ("per_task_us", "seconds", "p50_us", "p99_us", "bytes_per_task")
+
+
+def stats_pairs(results: dict[str, Result]) -> list[tuple[str, str, str, str]]:
+    """(workload, metric, monitored series, quiet series) for every ``+stats`` series."""
+    return [
+        (name, metric, key, key.removesuffix(STATS))
+        for name, result in results.items()
+        for metric, series in result.metrics.items()
+        if metric in STATS_METRICS
+        for key in series
+        if key.endswith(STATS) and key.removesuffix(STATS) in series
+    ]
+
+
+# --------------------------------------------------------------------------- side by side
+# Which series stands for an implementation in each workload (None: not measured there).
+_MAP_SERIES = {
+    "tp.submit": "tp.map cs=1",
+    "tp.executor": "tp.executor.map",
+    "std": "std.map",
+    "mp": "mp.map cs=1",
+}
+
+
+def _peer_keys(results: dict[str, Result]) -> list[str]:
+    seen = results.get("overhead") or results.get("latency")
+    base = {"tp.run", "tp.submit", "tp.executor", "std", "mp", "serial", "handoff"}
+    return (
+        [
+            k
+            for k in (seen.metrics.get("per_task_us") or seen.metrics.get("p50_us") or {})
+            if k not in base and not k.endswith(STATS)
+        ]
+        if seen
+        else []
+    )
+
+
+def side_by_side(results: dict[str, Result]) -> list[str]:
+    """One row per implementation: every workload's figure as a ratio to the stdlib's."""
+    impls = ["tp.run", "tp.submit", "tp.executor", "std", "mp", *_peer_keys(results), "handoff"]
+
+    def cell(name: str, metric: str, key: str, base: str, unit: str = "x") -> str:
+        num = _series(results, name, metric, key)
+        if not num:
+            return "n/a"
+        if unit == "%":
+            return _fmt(median(num), "%")
+        if unit == " B":
+            if "fed by a thread" in key:  # bounded: its peak, not a per-task figure
+                peak = median(_series(results, name, "peak_mib", key))
+                return f"bounded: {peak:.2g} MiB peak"
+            return f"{median(num):,.0f} B"
+        return _fmt(ratio(num, _series(results, name, metric, base)), "x")
+
+    rows = []
+    for impl in impls:
+        memory = impl
+        if "memory" in results and impl not in results["memory"].metrics.get("bytes_per_task", {}):
+            memory = next(
+                (
+                    k
+                    for k in results["memory"].metrics.get("bytes_per_task", {})
+                    if k.startswith(impl + " (")
+                ),
+                impl,
+            )
+        map_key = _MAP_SERIES.get(impl, f"{impl}.map cs=1")
+        row = [
+            cell("overhead", "per_task_us", impl, STD),
+            cell("latency", "p50_us", impl, STD),
+            cell("latency", "p99_us", impl, STD),
+            cell("map", "seconds", map_key, "std.map"),
+            cell("io", "efficiency", impl, STD, "%"),
+            cell("memory", "bytes_per_task", memory, STD, " B"),
+        ]
+        if any(c != "n/a" for c in row):  # measured in this run
+            rows.append([impl, *row])
+    header = [
+        "implementation",
+        "per task (no-op, wait for all)",
+        "latency p50",
+        "latency p99",
+        "map cs=1",
+        "IO-bound efficiency",
+        "memory per queued task",
+    ]
+    return _table(header, rows)
+
+
+def stats_markdown(results: dict[str, Result]) -> list[str]:
+    rows = []
+    for name, metric, series, quiet in stats_pairs(results):
+        num, den = _series(results, name, metric, series), _series(results, name, metric, quiet)
+        rows.append([f"{name}: {quiet}", metric, _fmt(ratio(num, den), "x")])
+    return _table(["case", "metric", "with stats() every 1 ms / quiet"], rows) if rows else []
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -174,8 +290,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def targets_markdown(items: Sequence[Target]) -> list[str]:
     rows = []
     for t in items:
-        measured = _fmt(t.measured, "%" if "absolute" in t.what else "x")
-        limit = f"{t.limit:.0%}" if "absolute" in t.what else f"{t.limit:g}x"
+        if t.what.endswith(", bytes"):
+            measured = "n/a" if t.measured is None else f"{t.measured:,.0f} B"
+            limit = f"{t.limit:g} B"
+        else:
+            measured = _fmt(t.measured, "%" if "absolute" in t.what else "x")
+            limit = f"{t.limit:.0%}" if "absolute" in t.what else f"{t.limit:g}x"
         rows.append([t.what, measured, f"{t.op} {limit}", f"**{t.status}**", t.figures])
     return _table(["target", "measured", "limit", "result", "medians"], rows)
 
@@ -217,7 +337,21 @@ def detail_markdown(result: Result) -> list[str]:
 
 
 def markdown(results: dict[str, Result], meta: dict[str, Any]) -> str:
-    lines = ["## Targets", ""]
+    lines = [
+        "## Side by side",
+        "",
+        "Ratios to `concurrent.futures.ThreadPoolExecutor` in the same run (lower is better; "
+        "map: to the stdlib's `map`); IO-bound efficiency and memory as measured.",
+        "",
+    ]
+    lines += side_by_side(results)
+    if meta.get("peers_left_out"):
+        lines += ["", "Peers left out of this run:", ""]
+        lines += [f"- {k}: {why}" for k, why in meta["peers_left_out"].items()]
+    stats = stats_markdown(results)
+    if stats:
+        lines += ["", "## With a thread calling stats() every 1 ms", "", *stats]
+    lines += ["", "## Targets", ""]
     lines += targets_markdown(targets(results))
     lines += [
         "",
@@ -246,9 +380,21 @@ def to_json(results: dict[str, Result], meta: dict[str, Any]) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
+def load(path: Path) -> tuple[dict[str, Result], dict[str, Any]]:
+    """Read back what :func:`write` wrote as JSON."""
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    results = {name: Result(**r) for name, r in payload["workloads"].items()}
+    return results, payload["meta"]
+
+
 def write(results: dict[str, Result], meta: dict[str, Any], out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     md, js = out / "results.md", out / "results.json"
     md.write_text(markdown(results, meta), encoding="utf-8")
     js.write_text(to_json(results, meta) + "\n", encoding="utf-8")
     return md, js
+
+
+if __name__ == "__main__":  # python -m benchmarks.report results.json: render it again
+    loaded, loaded_meta = load(Path(sys.argv[1]))
+    print(markdown(loaded, loaded_meta))

@@ -33,7 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import peers
 from .drivers import DRIVERS, TPRun, available, identity, noop, wait_for_threads, warm_up
+
+DRIVERS.update(peers.ALL)  # the peers importable here (benchmarks/peers.py)
 
 T = TypeVar("T")
 
@@ -95,12 +98,37 @@ def progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-class Bench:
-    """Runs measurements with the fairness rules above and tracks leaked threads."""
+STATS = "+stats"
+"""Suffix of a ``threadpool`` series measured with a thread calling ``stats()`` every 1 ms."""
 
-    def __init__(self, sizes: Sizes) -> None:
+STATS_PERIOD = 0.001
+
+
+def _call_stats(pool: Any, stop: threading.Event) -> None:
+    stats = pool.stats
+    while not stop.wait(STATS_PERIOD):
+        stats()
+
+
+class Bench:
+    """Runs measurements with the fairness rules above and tracks leaked threads.
+
+    ``peers`` are the keys of the other pools measured beside ``threadpool`` (empty with
+    ``--no-peers``); with ``with_stats``, every ``threadpool`` case is measured a second
+    time, in the same repetition, with a thread calling ``pool.stats()`` every 1 ms.
+    """
+
+    def __init__(self, sizes: Sizes, peers: Sequence[str] = (), with_stats: bool = False) -> None:
         self.sizes = sizes
         self.leaks: list[str] = []
+        self.peers = list(peers)
+        self.with_stats = with_stats
+
+    def variants(self, series: str, key: str) -> list[tuple[str, bool]]:
+        """(series, monitored) pairs to measure for one case."""
+        if self.with_stats and DRIVERS[key].needs_threadpool:
+            return [(series, False), (series + STATS, True)]
+        return [(series, False)]
 
     def rotations(
         self, items: Sequence[T], reps: int | None = None
@@ -117,15 +145,27 @@ class Bench:
         *,
         options: dict[str, Any] | None = None,
         warm: int | None = None,
+        monitored: bool = False,
     ) -> T:
-        """Fresh pool -> warm-up -> gc.collect() -> ``body(driver)`` -> shutdown."""
+        """Fresh pool -> warm-up -> gc.collect() -> ``body(driver)`` -> shutdown.
+
+        With *monitored*, a thread calls ``driver.pool.stats()`` every 1 ms during *body*.
+        """
         baseline = threading.active_count()
         driver = DRIVERS[key](workers, **(options or {}))
+        stop = threading.Event()
+        monitor = None
         try:
             warm_up(driver, self.sizes.warm_tasks if warm is None else warm)
             gc.collect()
+            if monitored:
+                monitor = threading.Thread(target=_call_stats, args=(driver.pool, stop))
+                monitor.start()
             return body(driver)
         finally:
+            stop.set()
+            if monitor is not None:
+                monitor.join(timeout=10)
             driver.close()
             left = wait_for_threads(baseline)
             if left > 0:
@@ -148,14 +188,23 @@ def overhead(bench: Bench) -> Result:
         {"tasks": n, "workers": s.overhead_workers},
         units={"per_task_us": "µs/task"},
     )
-    keys = available(["tp.submit", "tp.run", "tp.executor", "std", "mp", "serial"])
-    for rep, order in bench.rotations(keys):
-        for key in order:
+    keys = available(
+        ["tp.submit", "tp.run", "tp.executor", "std", "mp", "serial", "handoff", *bench.peers]
+    )
+    cases = [v for k in keys for v in bench.variants(k, k)]
+    for rep, order in bench.rotations(cases):
+        for series, monitored in order:
+            key = series.removesuffix(STATS)
             secs = bench.measure(
-                key, s.overhead_workers, lambda d: _timed(lambda: d.batch(noop, n))
+                key,
+                s.overhead_workers,
+                lambda d: _timed(lambda: d.batch(noop, n)),
+                monitored=monitored,
             )
-            res.add("per_task_us", key, secs / n * 1e6)
-            progress(f"  overhead  rep {rep + 1}/{s.reps}  {key:<12} {secs / n * 1e6:8.2f} µs/task")
+            res.add("per_task_us", series, secs / n * 1e6)
+            progress(
+                f"  overhead  rep {rep + 1}/{s.reps}  {series:<16} {secs / n * 1e6:8.2f} µs/task"
+            )
     return res
 
 
@@ -183,8 +232,18 @@ def map_items(bench: Bench) -> Result:
     )
     keys = set(available(DRIVERS))
     cases = [c for c in MAP_CASES if c[1] in keys]
-    for rep, order in bench.rotations(cases):
-        for series, key, chunksize in order:
+    for peer in bench.peers:
+        if peer in peers.MAPS:
+            cases.insert(-1, (f"{peer}.map cs=1", peer, 1))
+    if "pebble" in bench.peers:  # the one peer whose map() takes a chunksize
+        cases.insert(-1, ("pebble.map cs=256", "pebble", 256))
+    measured = [
+        (name, key, cs, monitored)
+        for series, key, cs in cases
+        for name, monitored in bench.variants(series, key)
+    ]
+    for rep, order in bench.rotations(measured):
+        for series, key, chunksize, monitored in order:
             out: list[Any] = []
 
             def body(d: Any, cs: int = chunksize, out: list[Any] = out) -> float:
@@ -194,7 +253,7 @@ def map_items(bench: Bench) -> Result:
                 out.extend(d.map(identity, items, cs))
                 return time.perf_counter() - start
 
-            secs = bench.measure(key, s.map_workers, body)
+            secs = bench.measure(key, s.map_workers, body, monitored=monitored)
             if out != items:
                 raise AssertionError(f"{series}: map returned wrong results")
             res.add("seconds", series, secs)
@@ -228,11 +287,12 @@ def io_bound(bench: Bench) -> Result:
         f"{ceiling:.1%} of ideal on this machine."
     )
 
-    cases = [(k, k) for k in available(["tp.run", "tp.submit", "tp.executor", "std", "mp"])]
-    if "tp.submit" in dict(cases):
-        cases.insert(2, ("tp.map", "tp.map"))
+    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp", *bench.peers])
+    if "tp.submit" in keys:
+        keys.insert(2, "tp.map")
+    cases = [(name, key, mon) for key in keys for name, mon in bench.variants(key, key)]
     for rep, order in bench.rotations(cases):
-        for series, key in order:
+        for series, key, monitored in order:
             if key == "tp.map":
 
                 def body(d: Any) -> float:
@@ -242,7 +302,7 @@ def io_bound(bench: Bench) -> Result:
                 def body(d: Any) -> float:
                     return _timed(lambda: d.batch(sleeper, n))
 
-            secs = bench.measure(key, w, body)
+            secs = bench.measure(key, w, body, monitored=monitored)
             res.add("seconds", series, secs)
             res.add("efficiency", series, ideal / secs)
             progress(f"  io        rep {rep + 1}/{s.reps}  {series:<12} {ideal / secs:7.1%}")
@@ -288,19 +348,21 @@ def latency(bench: Bench) -> Result:
         {"samples": s.latency_samples, "workers": s.latency_workers, "gap": s.latency_gap},
         units={"p50_us": "µs", "p99_us": "µs"},
     )
-    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp"])
-    for rep, order in bench.rotations(keys):
-        for key in order:
+    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp", "handoff", *bench.peers])
+    cases = [(name, key, mon) for key in keys for name, mon in bench.variants(key, key)]
+    for rep, order in bench.rotations(cases):
+        for series, key, monitored in order:
             lat = bench.measure(
                 key,
                 s.latency_workers,
                 lambda d: _latencies(d, s.latency_samples, s.latency_gap),
+                monitored=monitored,
             )
             p50, p99 = percentile(lat, 50) * 1e6, percentile(lat, 99) * 1e6
-            res.add("p50_us", key, p50)
-            res.add("p99_us", key, p99)
+            res.add("p50_us", series, p50)
+            res.add("p99_us", series, p99)
             progress(
-                f"  latency   rep {rep + 1}/{s.reps}  {key:<12} "
+                f"  latency   rep {rep + 1}/{s.reps}  {series:<16} "
                 f"p50 {p50:7.1f} µs  p99 {p99:7.1f} µs"
             )
     return res
@@ -308,13 +370,17 @@ def latency(bench: Bench) -> Result:
 
 # --------------------------------------------------------------------------- memory
 def _queued_peak(driver: Any, n: int) -> float:
-    """Peak traced bytes while *n* gated tasks are queued (workers all blocked)."""
+    """Peak traced bytes while *n* gated tasks are queued (workers all blocked).
+
+    Every task is the same callable, made once: ``gate.wait`` written in the loop would make a
+    bound method (64 bytes) per task, and each pool's figure would include it.
+    """
     gate = threading.Event()
-    fire = driver.fire
+    fire, wait = driver.fire, gate.wait
     tracemalloc.start()
     try:
         for _ in range(n):
-            fire(gate.wait)
+            fire(wait)
         peak = float(tracemalloc.get_traced_memory()[1])
     finally:
         tracemalloc.stop()
@@ -338,9 +404,9 @@ def _bounded_peak(driver: TPRun, n: int) -> tuple[float, int]:
             done.set()
 
     def produce() -> None:
-        run = driver.pool.run
+        run, wait = driver.pool.run, gate.wait
         for i in range(n):
-            run(gate.wait, (), callback)
+            run(wait, (), callback)
             handed[0] = i + 1
 
     producer = threading.Thread(target=produce, name="bench-producer", daemon=True)
@@ -364,7 +430,44 @@ def _bounded_peak(driver: TPRun, n: int) -> tuple[float, int]:
     return peak, blocked_at
 
 
-def memory_case(key: str, n: int, workers: int, bound: int) -> dict[str, float]:
+def _fed_peak(driver: Any, n: int) -> tuple[float, int]:
+    """A producer thread fires *n* gated tasks into a pool bounded by default (a peer).
+
+    Like :func:`_bounded_peak`, but through ``driver.fire``; the pool is shut down (which
+    waits for every task) before the peak is read.
+    """
+    gate = threading.Event()
+    handed = [0]
+
+    def produce() -> None:
+        fire, wait = driver.fire, gate.wait
+        for i in range(n):
+            fire(wait)
+            handed[0] = i + 1
+
+    producer = threading.Thread(target=produce, name="bench-producer", daemon=True)
+    tracemalloc.start()
+    try:
+        producer.start()
+        last, still = -1, 0
+        while still < 3 and handed[0] < n:  # until no progress for 3 polls in a row
+            time.sleep(0.05)
+            still = still + 1 if handed[0] == last else 0
+            last = handed[0]
+        blocked_at = handed[0]
+        gate.set()
+        producer.join(timeout=600)
+        driver.close()
+        peak = float(tracemalloc.get_traced_memory()[1])
+    finally:
+        gate.set()
+        tracemalloc.stop()
+    return peak, blocked_at
+
+
+def memory_case(
+    key: str, n: int, workers: int, bound: int, monitored: bool = False
+) -> dict[str, float]:
     """One memory measurement (run by :mod:`benchmarks.memcase` in a fresh interpreter)."""
     bench = Bench(dataclasses.replace(FULL, reps=1))
     if bound:
@@ -373,17 +476,24 @@ def memory_case(key: str, n: int, workers: int, bound: int) -> dict[str, float]:
             workers,
             lambda d: _bounded_peak(d, n),
             options={"max_queue": bound, "on_full": "block"},
+            monitored=monitored,
         )
+    elif getattr(DRIVERS[key], "bounded", False):
+        peak, blocked_at = bench.measure(key, workers, lambda d: _fed_peak(d, n))
     else:
-        peak, blocked_at = bench.measure(key, workers, lambda d: _queued_peak(d, n)), 0
+        peak = bench.measure(key, workers, lambda d: _queued_peak(d, n), monitored=monitored)
+        blocked_at = 0
     return {"peak": peak, "blocked_at": blocked_at, "leaks": len(bench.leaks)}
 
 
-def _memory_in_child(key: str, n: int, workers: int, bound: int) -> dict[str, float]:
+def _memory_in_child(
+    key: str, n: int, workers: int, bound: int, monitored: bool
+) -> dict[str, float]:
     root = str(Path(__file__).resolve().parent.parent)
     paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     argv = [sys.executable, "-m", "benchmarks.memcase", key, str(n), str(workers), str(bound)]
+    argv += ["stats"] if monitored else []
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise RuntimeError(f"memory case {key} failed:\n{done.stderr}")
@@ -402,21 +512,26 @@ def memory(bench: Bench) -> Result:
         units={"bytes_per_task": "B/task", "peak_mib": "MiB", "handed_over_when_blocked": "tasks"},
     )
     bounded = f"tp.run max_queue={s.memory_bound}"
-    cases: list[tuple[str, str]] = [
-        (k, k) for k in available(["tp.run", "tp.submit", "tp.executor", "std", "mp"])
-    ]
-    if "tp.run" in dict(cases):
-        cases.append((bounded, "tp.run"))
+    keys = available(["tp.run", "tp.submit", "tp.executor", "std", "mp", "handoff", *bench.peers])
+    named = [(k, k) for k in keys]
+    if "tp.run" in keys:
+        named.append((bounded, "tp.run"))
+    for key in bench.peers:
+        if getattr(DRIVERS[key], "bounded", False):
+            named = [(f"{key} (fed by a thread)" if k == key else name, k) for name, k in named]
+    cases = [(name, key, mon) for series, key in named for name, mon in bench.variants(series, key)]
     for rep, order in bench.rotations(cases, s.memory_reps):
-        for series, key in order:
-            bound = s.memory_bound if series == bounded else 0
-            out = _memory_in_child(key, n, s.memory_workers, bound)
+        for series, key, monitored in order:
+            bound = s.memory_bound if series.removesuffix(STATS) == bounded else 0
+            out = _memory_in_child(key, n, s.memory_workers, bound, monitored)
             if out["leaks"]:
                 bench.leaks.append(f"{key}: thread(s) still alive after shutdown (memory case)")
             peak = out["peak"]
             extra = ""
             if bound:
                 res.add("handed_over_when_blocked", series, out["blocked_at"])
+            elif out["blocked_at"]:
+                extra = f"  producer blocked after {int(out['blocked_at']):,} tasks"
                 extra = f"  producer blocked after {int(out['blocked_at']):,} tasks"
             res.add("peak_mib", series, peak / 2**20)
             res.add("bytes_per_task", series, peak / n)
@@ -451,6 +566,8 @@ def _serially(task: Callable[[], object], n: int) -> None:
 
 
 def _pooled(task: Callable[[], object], n: int, driver: Any) -> float:
+    if driver.key == "tp.map":  # the CPU-bound map of the free-threading row (performance.md)
+        return _timed(lambda: driver.map(lambda _: task(), range(n), 1))
     return _timed(lambda: driver.batch(task, n))
 
 
@@ -469,7 +586,7 @@ def scaling(bench: Bench) -> Result:
         {"tasks": n, "workers": list(s.scaling_workers), "cpu_loops": loops},
         units={"cpu_speedup": "x serial", "io_speedup": "x serial"},
     )
-    keys = available(["tp.submit", "std"])
+    keys = available(["tp.submit", "tp.map", "std"])
     for rep, order in bench.rotations(keys):
         for kind, task in kinds.items():
             serial = 0.0

@@ -182,7 +182,10 @@ class ThreadPool(Executor):
             args = _as_args(args)
         if self._propagate_context:
             func = _in_callers_context(func)
-        self._core.take((CALL, func, args, callback))
+        task = (CALL, func, args, callback) if args else (CALL, func, callback)
+        core = self._core
+        if core.accept(task) == RUN_HERE:  # take() inline: a call fewer on this path
+            core.run_here(task)
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Schedule ``fn(*args, **kwargs)`` and return a `concurrent.futures.Future`.
@@ -194,7 +197,9 @@ class ThreadPool(Executor):
             BrokenThreadPool: A worker's initializer failed.
         """
         task = self._future_task(fn, args, kwargs, "submit")
-        self._core.take(task)
+        core = self._core
+        if core.accept(task) == RUN_HERE:  # take() inline, as in run()
+            core.run_here(task)
         return task[4]  # type: ignore[no-any-return]
 
     def _future_task(
