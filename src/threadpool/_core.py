@@ -521,7 +521,10 @@ class PoolCore:
         popleft = log.popleft
         outcomes = self._outcomes
         finished = started = 0
-        while log:  # only lock holders take records out, so each popleft() finds one
+        # Only the records there now: later ones are events concurrent with this holder, and a
+        # drain that chased them could hold the lock as long as workers keep appending. Only
+        # lock holders take records out, so each popleft() finds one.
+        for _ in range(len(log)):
             record = popleft()
             if record == STARTED:
                 started += 1
