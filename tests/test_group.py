@@ -353,9 +353,10 @@ def test_a_base_exception_from_a_task_makes_a_base_exception_group(pool: ThreadP
 def test_an_interrupt_in_the_block_propagates_itself_after_cancel_and_wait(
     pool: ThreadPool, interrupt: type[BaseException]
 ) -> None:
-    finished = threading.Event()
+    started, finished = threading.Event(), threading.Event()
 
     def running() -> None:
+        started.set()
         if g.wait_cancelled(WAIT):
             time.sleep(SHORT)
             finished.set()
@@ -370,6 +371,7 @@ def test_an_interrupt_in_the_block_propagates_itself_after_cancel_and_wait(
         g.submit(running)
         g.submit(fails_once_cancelled)
         queued = [g.submit(abs, i) for i in range(10)]
+        assert started.wait(WAIT)  # running, not queued: so the interrupt must wait for it
         raise interrupt
     assert finished.is_set(), "the interrupt left before the running task ended"
     assert all(f.done() for f in queued)

@@ -645,10 +645,14 @@ class PoolCore:
                     self._sentinels -= 1
                 else:
                     dropped.append(task)
-            # What is left of the queued tasks was taken by workers that have not recorded the
-            # start yet: claimed, each of them, so that the start records balance.
-            self._assigned += self._unclaimed - len(dropped)
-            self._unclaimed = 0
+            # What is left of the queued tasks was taken by workers that have not recorded it
+            # yet. The dropped ones leave _unclaimed first: a task taken by a worker finishing
+            # another stays unclaimed until its record claims it (counting it as assigned too
+            # would count that worker twice), while every worker that took one after waiting
+            # holds a claim in _assigned, which its start record uses up.
+            unclaimed_dropped = min(self._unclaimed, len(dropped))
+            self._unclaimed -= unclaimed_dropped
+            self._assigned -= len(dropped) - unclaimed_dropped
             self._elsewhere += len(dropped)
         for _ in range(self._workers - self._sentinels):
             self._queue.put(_STOP)

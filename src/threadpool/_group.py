@@ -44,9 +44,6 @@ from ._errors import PoolClosedError
 from ._pool import _as_args
 from ._state import PoolState
 
-if sys.version_info < (3, 11):  # pragma: no cover
-    from exceptiongroup import BaseExceptionGroup
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
     from types import TracebackType
@@ -513,9 +510,14 @@ class TaskGroup:
             raise CancelledError("the task group was cancelled with its enclosing group")
 
 
-def _error_group(errors: list[BaseException]) -> BaseExceptionGroup[BaseException]:
+def _error_group(errors: list[BaseException]) -> BaseExceptionGroup[BaseException]:  # noqa: F821 (a builtin from 3.11)
     # An ExceptionGroup when every error is an Exception, as BaseExceptionGroup() decides.
-    return BaseExceptionGroup("unhandled errors in a task group", errors)
+    if sys.version_info >= (3, 11):
+        group = BaseExceptionGroup  # noqa: F821 (a builtin from 3.11)
+    else:  # pragma: no cover
+        # The backport, imported only when needed: it imports typing and inspect.
+        from exceptiongroup import BaseExceptionGroup as group
+    return group("unhandled errors in a task group", errors)
 
 
 def _being_cancelled() -> bool:
