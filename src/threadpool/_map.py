@@ -37,13 +37,14 @@ is raised, as if each item had been a task of its own.
 
 After a raise
 =============
-Up to Python 3.14 the standard library's ``map()`` iterator ends when an item's call raised (its
-generator raised, and cancelled the rest). From 3.15 (gh-108518) it goes on, as the built-in
-``map`` does: the next ``next()`` gives the next result. ``CONTINUES_AFTER_RAISE`` follows the
-running Python. A generator cannot raise and go on, so then the generator yields each outcome
-to ``_Continuing``, a C ``map`` that calls ``pop()`` on it: ``[result].pop()`` hands the result
-out, ``_Raises(error).pop()`` raises the error, and the ``map`` stays usable after it. A chunk
-task then goes on past an item that raised, noting its error by position.
+The standard library's ``map()`` iterator ends when an item's call raised (its generator
+raised, and cancelled the rest), up to and including CPython 3.15.2, as its own tests in CI
+show. gh-108518 proposed that it go on, as the built-in ``map`` does; ``CONTINUES_AFTER_RAISE``
+is the switch for that mode, off while no released Python does it. A generator cannot raise
+and go on, so in that mode the generator yields each outcome to ``_Continuing``, a C ``map``
+that calls ``pop()`` on it: ``[result].pop()`` hands the result out, ``_Raises(error).pop()``
+raises the error, and the ``map`` stays usable after it. A chunk task then goes on past an
+item that raised, noting its error by position.
 
 A ``submit`` that is not ThreadPool's own (overridden in a subclass, or replaced on the instance,
 as progress bars do) sees every task: ``map_through_submit`` then does what the standard
@@ -56,7 +57,6 @@ import collections
 import functools
 import itertools
 import operator
-import sys
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError, Future
@@ -79,9 +79,9 @@ if TYPE_CHECKING:
 
 __all__ = ("CONTINUES_AFTER_RAISE", "MAP", "MapRun", "map_ordered", "map_through_submit")
 
-CONTINUES_AFTER_RAISE = sys.version_info >= (3, 15)
-"""Whether a map() iterator goes on after an item raised, as this Python's own does (see
-"After a raise"). Read at each map() call."""
+CONTINUES_AFTER_RAISE = False
+"""Whether a map() iterator goes on after an item raised (see "After a raise"): no released
+Python's does, 3.15.2 included. Read at each map() call."""
 
 
 _WAITING: Final[Any] = object()
