@@ -42,11 +42,12 @@ def check_claims(stats: PoolStats, max_queue: int = 0, bound: int = 0) -> None:
     assert min(stats.idle, stats.pending, stats.assigned, stats.running, stats.in_callers) >= 0
     assert stats.running <= stats.workers, stats
     assert stats.idle + stats.assigned + stats.running + stats.retiring <= stats.workers, stats
-    assert stats.workers - stats.retiring <= (bound or stats.max_workers), stats
     if max_queue:
         assert stats.pending <= max_queue, stats
     if stats.state is not PoolState.RUNNING:
         return
+    # (After shutdown, workers that were retiring count as workers until they have left.)
+    assert stats.workers - stats.retiring <= (bound or stats.max_workers), stats
     assert stats.workers == stats.idle + stats.assigned + stats.running + stats.retiring, stats
     if stats.pending:
         assert stats.idle == 0, f"a task waits while a worker is idle: {stats}"
