@@ -701,7 +701,8 @@ class PoolCore:
     @property
     def stopped(self) -> bool:
         """Whether close() or terminate() was called (the pool may also have broken)."""
-        return self._stopped_by is not None
+        with self._lock:
+            return self._stopped_by is not None
 
     @property
     def broken(self) -> BrokenThreadPool | None:
