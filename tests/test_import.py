@@ -1,6 +1,8 @@
 """What ``import threadpool`` loads: it should cost what ``import concurrent.futures`` does
-(benchmarks/import_time.py measures the time), so the heavy modules it once imported are loaded
-only by what needs them: ``asyncio`` by ``run_async()``, ``typing`` by ``OnFull``."""
+(benchmarks/import_time.py measures the time). So, as ``concurrent.futures`` does with its
+executors, the package loads each public name's module when the name is first used, and the
+heavy modules are loaded only by what needs them: ``asyncio`` by ``run_async()``, ``typing`` by
+``OnFull``, ``concurrent.futures.thread`` by ``BrokenThreadPool``."""
 
 from __future__ import annotations
 
@@ -26,18 +28,50 @@ def modules_loaded_by(statement: str) -> set[str]:
     return set(found.stdout.split())
 
 
-def test_import_threadpool_does_not_import_asyncio() -> None:
+def test_import_threadpool_loads_none_of_its_modules() -> None:
     loaded = modules_loaded_by("import threadpool")
-    assert "threadpool._pool" in loaded  # the import did happen
+    assert "threadpool" in loaded  # the import did happen
+    assert sorted(name for name in loaded if name.startswith("threadpool.")) == []
     assert "asyncio" not in loaded
 
 
-def test_import_threadpool_loads_no_heavy_module_that_concurrent_futures_does_not() -> None:
-    """Whatever ``import concurrent.futures`` loads anyway on this Python (``typing``, on 3.9)
-    costs us nothing more; nothing else heavy may come with ``import threadpool``."""
-    ours = modules_loaded_by("import threadpool")
+def test_a_pool_loads_no_heavy_module_that_concurrent_futures_does_not() -> None:
+    """Whatever ``import concurrent.futures`` loads anyway costs us nothing more; nothing else
+    heavy may come with a pool that runs, submits and maps."""
+    ours = modules_loaded_by(
+        "from threadpool import ThreadPool\n"
+        "with ThreadPool(2) as pool:\n"
+        "    pool.run(print, ('',))\n"
+        "    assert pool.submit(abs, -1).result() == 1\n"
+        "    assert list(pool.map(abs, [-2])) == [2]"
+    )
     theirs = modules_loaded_by("import concurrent.futures")
+    assert "threadpool._map" in ours  # the pool did map
     assert sorted((ours - theirs).intersection(HEAVY)) == []
+
+
+def test_the_pool_leaves_to_their_users_the_modules_only_they_need() -> None:
+    loaded = modules_loaded_by("from threadpool import ThreadPool")
+    loaded -= modules_loaded_by("import concurrent.futures")  # loaded anyway on some Pythons
+    for module in (
+        "threadpool._broken",  # and with it concurrent.futures.thread, queue and heapq
+        "concurrent.futures.thread",
+        "queue",
+        "threadpool._executor",
+        "threadpool._group",
+        "threadpool._map",
+        "contextvars",
+    ):
+        assert module not in loaded
+
+
+@pytest.mark.parametrize("name", threadpool.__all__)
+def test_every_public_name_is_its_module_s_object(name: str) -> None:
+    value = getattr(threadpool, name)
+    module = {"OnFull": "threadpool._pool"}.get(name, getattr(value, "__module__", ""))
+    assert getattr(sys.modules[module], name) is value
+    assert name in dir(threadpool)
+
 
 
 def test_run_async_imports_asyncio_when_first_used() -> None:

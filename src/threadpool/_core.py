@@ -88,17 +88,20 @@ import contextlib
 import logging
 import threading
 import time
+from _queue import Empty, SimpleQueue  # what `queue` imports; `queue` also loads heapq
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
-from queue import Empty, Queue, SimpleQueue
 
-from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
+from ._errors import PoolClosedError, QueueFullError
 from ._state import PoolState, PoolStats
 from ._tasks import FAILED, Task
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
+    import queue
     from typing import Any, Final
+
+    from ._broken import BrokenThreadPool
 
 __all__ = ("PoolCore",)
 
@@ -221,7 +224,7 @@ class PoolCore:
         self._initargs: Final = initargs
         self._thread_name_format: Final = thread_name_format
 
-        self._queue: SimpleQueue[Any] | Queue[Any] = _new_queue(idle_timeout)
+        self._queue: SimpleQueue[Any] | queue.Queue[Any] = _new_queue(idle_timeout)
         self._lock = threading.Lock()
         self._not_full = threading.Condition(self._lock)  # submitters blocked on a full queue
         self._terminated = threading.Condition(self._lock)  # join() waits here
@@ -349,6 +352,8 @@ class PoolCore:
     def _refuse_locked(self) -> None:
         self._rejected += 1
         if self._broken is not None:
+            from ._broken import BrokenThreadPool  # loaded on this rare path only (see there)
+
             raise BrokenThreadPool(*self._broken.args) from self._broken.__cause__
         if self._forked:
             raise PoolClosedError(
@@ -567,10 +572,10 @@ class PoolCore:
 
     def _break(self, exc: BaseException) -> None:
         """A worker's initializer raised: fail what waits, refuse what comes, stop the workers."""
+        from ._broken import BrokenThreadPool
+
         logger.error("initializer of pool %r raised; the pool is broken", self.name, exc_info=exc)
-        error = BrokenThreadPool(
-            f"a worker of pool {self.name!r} failed to initialize: {exc!r}"
-        )
+        error = BrokenThreadPool(f"a worker of pool {self.name!r} failed to initialize: {exc!r}")
         error.__cause__ = exc
         with self._lock:
             self._apply_records_locked()
@@ -765,7 +770,7 @@ class PoolCore:
         self._threads = set()
 
 
-def _new_queue(idle_timeout: float | None) -> SimpleQueue[Any] | Queue[Any]:
+def _new_queue(idle_timeout: float | None) -> SimpleQueue[Any] | queue.Queue[Any]:
     """The task queue: the C ``SimpleQueue``, unless workers wait with a time-out.
 
     ``SimpleQueue.get(timeout=...)`` on CPython 3.11 and 3.12 can wait forever when another
@@ -773,4 +778,8 @@ def _new_queue(idle_timeout: float | None) -> SimpleQueue[Any] | Queue[Any]:
     would outstay ``idle_timeout`` until the next task. ``queue.Queue`` (unbounded here) times
     out correctly, at some cost per task, which only pools with an ``idle_timeout`` pay.
     """
-    return SimpleQueue() if idle_timeout is None else Queue()
+    if idle_timeout is None:
+        return SimpleQueue()
+    from queue import Queue  # here: `import threadpool` need not load it
+
+    return Queue()

@@ -10,13 +10,13 @@ RuntimeError
 ```
 
 Each message names the pool, so a log line says which pool refused the task.
+
+``BrokenThreadPool`` is in ``_broken.py``, which says why.
 """
 
 from __future__ import annotations
 
-from concurrent.futures.thread import BrokenThreadPool as _StdBrokenThreadPool
-
-__all__ = ("BrokenThreadPool", "PoolClosedError", "QueueFullError")
+__all__ = ("PoolClosedError", "QueueFullError")
 
 
 class PoolClosedError(RuntimeError):
@@ -29,12 +29,3 @@ class PoolClosedError(RuntimeError):
 
 class QueueFullError(RuntimeError):
     """Raised when the bounded queue is full and the pool was made with ``on_full="reject"``."""
-
-
-class BrokenThreadPool(_StdBrokenThreadPool):
-    """Raised when a worker's initializer failed: the pool is broken and runs no more tasks.
-
-    Tasks still waiting when it broke fail with this error, and so does every later call that
-    submits work. It subclasses the standard library's ``BrokenThreadPool``, so existing
-    ``except`` clauses catch it.
-    """

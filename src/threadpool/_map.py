@@ -58,11 +58,11 @@ import functools
 import itertools
 import operator
 import time
+from _queue import Empty, SimpleQueue  # not `queue`, which also loads heapq (see __init__.py)
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures import wait as wait_for_futures
-from queue import Empty, SimpleQueue
 
 from ._tasks import CANCELLED, COMPLETED, FAILED, Task, TaskKind
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import itertools
 import os
@@ -22,13 +21,13 @@ from ._checks import (
 )
 from ._core import FULL, RUN_HERE, PoolCore
 from ._future import PoolFuture
-from ._map import map_ordered, map_through_submit
 from ._state import PoolState, PoolStats
 from ._tasks import CALL, FUTURE
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
     import asyncio
+    import contextvars
     from typing import Any, Literal, ParamSpec, TypeVar
 
     from ._group import TaskGroup
@@ -278,10 +277,14 @@ class ThreadPool(Executor):
                 raise TypeError(f"buffersize must be an integer or None, got {buffersize!r}")
             if buffersize < 1:
                 raise ValueError(f"buffersize must be None or > 0, got {buffersize!r}")
+        from ._map import map_ordered, map_through_submit  # here: see __init__.py
+
         submit = self.submit
         if getattr(submit, "__func__", None) is not ThreadPool.submit:  # see _map.py
             return map_through_submit(submit, fn, iterables, timeout, chunksize, buffersize)
         if self._propagate_context:
+            import contextvars  # here: see __init__.py
+
             fn = _in_copies_of(contextvars.copy_context(), fn)
         return map_ordered(self._core.accept_all, fn, iterables, timeout, chunksize, buffersize)
 
@@ -392,6 +395,8 @@ class ThreadPool(Executor):
 def _in_callers_context(fn: Callable[..., T]) -> Callable[..., T]:
     """``fn``, to be called in a copy of the calling thread's context, taken now
     (``propagate_context``)."""
+    import contextvars  # here, not at the top: see __init__.py
+
     return functools.partial(contextvars.copy_context().run, fn)
 
 
