@@ -103,3 +103,30 @@ def test_every_on_full_value_is_accepted(value: str) -> None:
 def test_missing_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="'threadpool' has no attribute 'OnEmpty'"):
         threadpool.OnEmpty  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_an_initializer_failing_at_interpreter_exit_breaks_the_pool() -> None:
+    """``BrokenThreadPool``'s module is loaded when a pool with an initializer is made: once
+    the interpreter exits, ``concurrent.futures.thread`` can no longer be imported (it registers
+    an exit hook), and a worker failing then must still break the pool, not die of that."""
+    script = (
+        "import threading, threadpool\n"
+        "release = threading.Event()\n"
+        "def init():\n"
+        "    release.wait()\n"
+        "    raise OSError('no database')\n"
+        "pool = threadpool.ThreadPool(1, initializer=init)\n"
+        "future = pool.submit(int)\n"
+        "def after_main_thread():\n"
+        "    threading.main_thread().join()  # the interpreter is exiting\n"
+        "    release.set()\n"
+        "    print(type(future.exception(30)).__name__, flush=True)\n"
+        "threading.Thread(target=after_main_thread).start()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "BrokenThreadPool\n"
+    assert "OSError: no database" in done.stderr  # logged, as any broken pool is
+    assert "can't register atexit" not in done.stderr

@@ -223,6 +223,10 @@ class PoolCore:
         self._initializer: Final = initializer
         self._initargs: Final = initargs
         self._thread_name_format: Final = thread_name_format
+        if initializer is not None:
+            # Loaded now, in the thread making the pool: a worker whose initializer fails
+            # needs it, and at interpreter exit its module could no longer be imported.
+            from . import _broken  # noqa: F401
 
         self._queue: SimpleQueue[Any] | queue.Queue[Any] = _new_queue(idle_timeout)
         self._lock = threading.Lock()
@@ -351,10 +355,8 @@ class PoolCore:
 
     def _refuse_locked(self) -> None:
         self._rejected += 1
-        if self._broken is not None:
-            from ._broken import BrokenThreadPool  # loaded on this rare path only (see there)
-
-            raise BrokenThreadPool(*self._broken.args) from self._broken.__cause__
+        if self._broken is not None:  # a BrokenThreadPool: a new one, for this caller
+            raise type(self._broken)(*self._broken.args) from self._broken.__cause__
         if self._forked:
             raise PoolClosedError(
                 f"pool {self.name!r} was created in the parent process before fork(); "
@@ -572,7 +574,7 @@ class PoolCore:
 
     def _break(self, exc: BaseException) -> None:
         """A worker's initializer raised: fail what waits, refuse what comes, stop the workers."""
-        from ._broken import BrokenThreadPool
+        from ._broken import BrokenThreadPool  # loaded by __init__
 
         logger.error("initializer of pool %r raised; the pool is broken", self.name, exc_info=exc)
         error = BrokenThreadPool(f"a worker of pool {self.name!r} failed to initialize: {exc!r}")
