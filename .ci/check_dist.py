@@ -4,11 +4,11 @@
     python .ci/check_dist.py DIST_DIR --release  # before an upload: the version has a dated section
 
 1. ``twine check --strict`` on the sdist and the wheel (twine is in the ``dev`` extra).
-2. The sdist carries every tracked file under ``tests/``, ``docs/`` and ``examples/``, and
-   ``CHANGELOG.md``: enough to run the tests and build the docs from it.
+2. The sdist carries every tracked file under ``tests/``, ``docs/`` and ``examples/``,
+   ``CHANGELOG.md`` and ``LICENSE``: enough to run the tests and build the docs from it.
 3. The wheel holds the package, with ``py.typed``, and nothing else: no tests, no benchmarks.
 4. The metadata: the distribution's name, the version written in ``threadpool/__init__.py``, the
-   project's URLs.
+   project's URLs, the licence, with its text in the wheel.
 5. CHANGELOG.md: ``[Unreleased]`` on top, every release below it dated; with ``--release``, the
    version being released has its own dated section.
 6. A fresh virtual environment with nothing but the wheel (and its dependencies): the package
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DIST_NAME = "typed-threadpool"
 PACKAGE = "threadpool"
 URLS = ("Documentation", "Changelog", "Source", "Issues")
-SDIST_MUST_CARRY = ("tests", "docs", "examples", "CHANGELOG.md")
+SDIST_MUST_CARRY = ("tests", "docs", "examples", "CHANGELOG.md", "LICENSE")
 RELEASE_HEADING = re.compile(r"## \[(?P<version>[^\]]+)\] - (?P<date>\d{4}-\d{2}-\d{2})")
 
 
@@ -132,7 +132,8 @@ def check_wheel(wheel: Path) -> None:
 
 def check_metadata(wheel: Path, version: str) -> None:
     with zipfile.ZipFile(wheel) as archive:
-        (path,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        names = archive.namelist()
+        (path,) = [n for n in names if n.endswith(".dist-info/METADATA")]
         metadata = HeaderParser().parsestr(archive.read(path).decode("utf-8"))
     if metadata["Name"] != DIST_NAME:
         raise CheckFailed(f"the distribution is called {metadata['Name']!r}, not {DIST_NAME!r}")
@@ -141,7 +142,14 @@ def check_metadata(wheel: Path, version: str) -> None:
     labels = {url.split(",", 1)[0].strip() for url in metadata.get_all("Project-URL") or []}
     if missing := [label for label in URLS if label not in labels]:
         raise CheckFailed(f"Project-URL lacks {missing}")
-    ok(f"{DIST_NAME} {version}, Requires-Python {metadata['Requires-Python']}, URLs {URLS}")
+    if metadata["License-Expression"] != "MIT" or metadata.get_all("License-File") != ["LICENSE"]:
+        raise CheckFailed("the metadata must give License-Expression MIT and License-File LICENSE")
+    if not any(name.endswith(".dist-info/licenses/LICENSE") for name in names):
+        raise CheckFailed("the wheel lacks the licence's text (.dist-info/licenses/LICENSE)")
+    ok(
+        f"{DIST_NAME} {version}, Requires-Python {metadata['Requires-Python']}, URLs {URLS},"
+        " licence MIT with its text"
+    )
 
 
 def check_changelog(version: str, release: bool) -> None:
