@@ -3,6 +3,7 @@ tasks that wait; shrinking never interrupts a task."""
 
 from __future__ import annotations
 
+import collections
 import threading
 from collections.abc import Callable
 
@@ -10,6 +11,7 @@ import pytest
 from support import WAIT, wait_until
 
 from threadpool import PoolState, ThreadPool, ThreadPoolExecutor
+from threadpool._tasks import COMPLETED
 
 MakePool = Callable[..., ThreadPool]
 
@@ -168,3 +170,58 @@ def test_the_executor_reports_the_bound_of_the_moment() -> None:
     with ThreadPoolExecutor(2) as executor:
         executor.resize(6)
         assert executor._max_workers == 6
+
+
+class GatedLog(collections.deque[int]):
+    """A pool's ``_log`` that holds one worker just before it records a finished task."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held_thread: threading.Thread | None = None
+        self.reached = threading.Event()
+        self.go_on = threading.Event()
+
+    def append(self, record: int) -> None:
+        if record == COMPLETED and threading.current_thread() is self.held_thread:
+            self.held_thread = None
+            self.reached.set()
+            assert self.go_on.wait(WAIT), "the held worker was never let go"
+        super().append(record)
+
+
+def test_a_worker_that_finished_as_the_pool_shrank_retires_when_its_finish_is_applied(
+    make_pool: MakePool,
+) -> None:
+    """The worker checked for surplus before resize() asked for one, and recorded its finish
+    after: applying that finish must retire it, not count it idle, so that the busy worker
+    stays and the pool is at its bound at once."""
+    pool = make_pool(2)
+    log = GatedLog()
+    pool._core._log = log  # before the workers start: each binds its append
+    threads: dict[str, threading.Thread] = {}
+    release = {"a": threading.Event(), "b": threading.Event()}
+
+    def task(key: str) -> None:
+        threads[key] = threading.current_thread()
+        assert release[key].wait(WAIT)
+
+    pool.run(task, ("a",))
+    pool.run(task, ("b",))
+    assert wait_until(lambda: len(threads) == 2)
+    log.held_thread = threads["a"]
+    release["a"].set()
+    assert log.reached.wait(WAIT)  # a finished, found no surplus, and has not recorded it
+    pool.resize(1)  # both count as running: b or a must go after its task
+    log.go_on.set()
+
+    def a_has_left() -> bool:
+        pool.stats()  # applies the workers' records, as every holder of the pool lock does
+        return not threads["a"].is_alive()
+
+    assert wait_until(a_has_left), pool.stats()
+    stats = pool.stats()
+    assert (stats.workers, stats.running, stats.idle, stats.retiring) == (1, 1, 0, 0)
+    release["b"].set()
+    assert wait_until(lambda: pool.stats().completed == 2)
+    assert threads["b"].is_alive()  # the worker that was busy stays
+    assert pool.stats().workers == 1
