@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +17,8 @@ import pytest
 from support import WAIT, wait_until
 
 from threadpool import ThreadPool
+from threadpool._core import PoolCore
+from threadpool._future import PoolFuture
 
 _real_start = threading.Thread.start
 
@@ -158,3 +162,92 @@ def test_the_process_exits_after_an_interrupt_in_thread_start() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=3 * WAIT
     )
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "32", "")
+
+
+@contextlib.contextmanager
+def interrupted_once_held(code: types.CodeType, held: Callable[[], bool]) -> Iterator[None]:
+    """Raise KeyboardInterrupt at the first instruction that ``code`` runs, in this thread,
+    while ``held()``: as SIGINT would, landing just after the call that took the lock returned.
+
+    Python checks for signals only at some instructions (after a call returns, among others),
+    so this is the earliest place one can land; ``with`` guards the lock from there on, an
+    ``acquire()`` followed by ``try`` does not."""
+    fired = []
+
+    def in_code(frame: types.FrameType, event: str, arg: object) -> object:
+        if event == "opcode" and not fired and held():
+            fired.append(frame.f_lineno)
+            raise KeyboardInterrupt
+        return in_code
+
+    def calls(frame: types.FrameType, event: str, arg: object) -> object:
+        if frame.f_code is not code:
+            return None
+        frame.f_trace_opcodes = True
+        return in_code
+
+    sys.settrace(calls)
+    try:
+        yield
+    finally:
+        sys.settrace(None)
+    assert fired, "the lock was never held in the traced code"
+
+
+@pytest.mark.parametrize("call", ["run", "submit", "map"])
+def test_an_interrupt_just_after_accept_takes_the_pool_lock_leaves_it_free(call: str) -> None:
+    pool = ThreadPool(2)
+    lock = pool._core._lock
+    with pytest.raises(KeyboardInterrupt), interrupted_once_held(
+        PoolCore.accept.__code__ if call != "map" else PoolCore.accept_all.__code__, lock.locked
+    ):
+        if call == "run":
+            pool.run(pow, (2, 2))
+        elif call == "submit":
+            pool.submit(pow, 2, 2)
+        else:
+            pool.map(abs, [-1, -2])
+    leaked = lock.locked()
+    if leaked:  # let the pool go on, so that the test fails instead of hanging
+        lock.release()
+    assert not leaked
+    assert pool.submit(pow, 2, 3).result(WAIT) == 8
+    assert _shutdown_within(pool, WAIT)
+    stats = pool.stats()
+    assert stats.submitted == stats.completed == 1  # the interrupted call accepted nothing
+
+
+@pytest.mark.parametrize("method", ["result", "exception", "cancel"])
+def test_an_interrupt_just_after_a_future_takes_its_lock_leaves_it_free(method: str) -> None:
+    with ThreadPool(1) as pool:
+        started, release = threading.Event(), threading.Event()
+        pool.submit(lambda: (started.set(), release.wait(WAIT)))
+        assert started.wait(WAIT)
+        future = pool.submit(pow, 2, 2)  # queued behind the running task
+        call = getattr(future, method)
+        condition = future._condition
+        with pytest.raises(KeyboardInterrupt), interrupted_once_held(
+            getattr(PoolFuture, method).__code__, condition._is_owned  # type: ignore[attr-defined]
+        ):
+            call(0) if method != "cancel" else call()
+        leaked = condition._is_owned()  # type: ignore[attr-defined]
+        if leaked:  # let the pool go on, so that the test fails instead of hanging
+            condition.release()
+        assert not leaked
+        release.set()
+        assert future.result(WAIT) == 4  # the worker could take the lock to end it
+
+
+def test_an_interrupt_just_after_a_new_worker_is_listed_leaves_nothing_behind() -> None:
+    pool = ThreadPool(2)
+    core = pool._core
+    with pytest.raises(KeyboardInterrupt), interrupted_once_held(
+        PoolCore._spawn_locked.__code__, lambda: bool(core._threads)
+    ):
+        pool.submit(pow, 2, 2)
+    stats = pool.stats()
+    assert (stats.workers, stats.idle, stats.submitted) == (0, 0, 0)
+    assert pool.submit(pow, 2, 3).result(WAIT) == 8
+    assert _shutdown_within(pool, WAIT)
+    assert pool.join(WAIT)
+    assert wait_until(lambda: not _pool_threads(pool)), _pool_threads(pool)

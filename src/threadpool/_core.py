@@ -264,9 +264,9 @@ class PoolCore:
         when full with ``on_full="reject"``, and whatever starting a thread raised. When it
         raises, nothing was accepted.
         """
-        lock = self._lock
-        lock.acquire()  # not ``with``, which costs twice as much on this path of every task
-        try:
+        # ``with``, not acquire() and try: an interrupt (SIGINT's KeyboardInterrupt) can land
+        # just after a call returns, and there, before ``try``, it would leave the lock held.
+        with self._lock:
             if self._log and self._records_matter_locked():
                 self._apply_records_locked()
             if self._state is not RUNNING:
@@ -288,8 +288,6 @@ class PoolCore:
             self._submitted += 1
             self._queue.put(task)
             return QUEUED
-        finally:
-            lock.release()
 
     def take(self, task: Task) -> None:
         """Accept ``task``, blocking for room if need be, or run it here when accept() says
@@ -373,7 +371,8 @@ class PoolCore:
         began, when an interrupt (SIGINT's KeyboardInterrupt) lands while it waits for the
         thread to signal that it runs; so on any error the worker is uncounted, and a thread
         that did begin finds, in ``_begin_work``, that it is not in ``_threads`` and ends
-        without touching anything. The new thread needs the lock only after we release it.
+        without touching anything. The new thread needs the lock only after we release it, so
+        it is added to ``_threads`` after it started, and counted before.
         """
         index = self._spawned
         self._spawned += 1
@@ -383,11 +382,11 @@ class PoolCore:
         )
         if len(self._threads) >= 2 * self._max_workers:  # forget threads that have left
             self._threads = {t for t in self._threads if t.is_alive()}
-        self._threads.add(thread)
         self._workers += 1
         self._idle += 1
-        try:
+        try:  # an interrupt can land after any call returns: only the calls are in the try
             thread.start()
+            self._threads.add(thread)  # last: the thread works only once it is in there
         except BaseException:
             self._idle -= 1
             self._workers -= 1
@@ -465,6 +464,8 @@ class PoolCore:
                     record(outcome)
                 else:
                     record(outcome if task is _STOP else outcome + NEXT)
+            # acquire() and try, unlike accept(): no interrupt lands in a worker (Python runs
+            # signal handlers in the main thread only).
             if self._blocked:  # a submitter waits for the room this finish may have made
                 lock.acquire()
             elif len(log) < _LOG_SPAN or not lock.acquire(False):
