@@ -24,7 +24,7 @@ from ._core import FULL, RUN_HERE, PoolCore
 from ._future import PoolFuture
 from ._map import map_ordered, map_through_submit
 from ._state import PoolState, PoolStats
-from ._tasks import CALL, FUTURE
+from ._tasks import FUTURE
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ class ThreadPool(Executor):
             args = _as_args(args)
         if self._propagate_context:
             func = _in_callers_context(func)
-        task = (CALL, func, args, callback) if args else (CALL, func, callback)
+        task = (func, args, callback) if args else (func, callback)  # see _tasks.py
         core = self._core
         if core.accept(task) == RUN_HERE:  # take() inline: a call fewer on this path
             core.run_here(task)
