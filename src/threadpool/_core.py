@@ -45,7 +45,7 @@ each outcome), so that the lock holder applies any number of records by adding t
 Every thread that takes the lock to read the counts or to stop the pool applies the log first
 (``_apply_records_locked``, flat combining). ``accept()`` applies it when its decision could
 depend on it, and otherwise makes a change that comes out the same whether the log is applied
-before it or after (see ``_records_matter_locked``). A finish moves a task from ``_running`` to
+before it or after (see the comment in ``accept()``). A finish moves a task from ``_running`` to
 ``_outcomes`` and applies the claims rule for its worker (it claims an unclaimed task, else,
 while RUNNING, it is idle again); a start moves a task from ``_assigned`` to ``_running``.
 One worker's records are applied in the order it made them, since the log is one FIFO, and
@@ -271,27 +271,42 @@ class PoolCore:
         when full with ``on_full="reject"``, and whatever starting a thread raised. When it
         raises, nothing was accepted.
         """
+        # The log is applied only where a decision could depend on it. Records only add idle
+        # workers and take tasks off ``_unclaimed``, so the counts as they stand err one way: a
+        # pool that looks to have room has room, and a task claimed by an idle worker, or left
+        # unclaimed at ``max_workers``, ends up counted the same whether the log is applied
+        # before the claim or after. Only a pool that looks full, or that would start a worker
+        # while a recorded finish may have left one idle, must apply it first.
         lock = self._lock
         lock.acquire()  # not ``with``, which costs twice as much on this path of every task
         try:
-            if self._log and self._records_matter_locked():
-                self._apply_records_locked()
             if self._state is not RUNNING:
                 self._refuse_locked()
             if self._max_queue and self._unclaimed >= self._max_queue:
-                if self._on_full == "reject":
-                    self._rejected += 1
-                    raise QueueFullError(
-                        f"pool {self.name!r}: the task queue is full ({self._max_queue} waiting)"
-                    )
-                if self._on_full == "caller_runs":
-                    self._submitted += 1
-                    self._elsewhere += 1
-                    return RUN_HERE
-                if not may_block:
-                    return FULL
-                self._wait_for_room_locked()
-            self._claim_locked(1)
+                self._apply_records_locked()
+                if self._unclaimed >= self._max_queue:
+                    if self._on_full == "reject":
+                        self._rejected += 1
+                        raise QueueFullError(
+                            f"pool {self.name!r}: the task queue is full "
+                            f"({self._max_queue} waiting)"
+                        )
+                    if self._on_full == "caller_runs":
+                        self._submitted += 1
+                        self._elsewhere += 1
+                        return RUN_HERE
+                    if not may_block:
+                        return FULL
+                    self._wait_for_room_locked()
+            # _claim_locked(1), its two commonest cases inline
+            if self._idle:
+                self._idle -= 1
+                self._assigned += 1
+            elif self._workers - self._sentinels < self._max_workers:
+                self._apply_records_locked()
+                self._claim_locked(1)
+            else:
+                self._unclaimed += 1  # the first worker to finish a task claims it
             self._submitted += 1
             self._queue.put(task)
             return QUEUED
@@ -503,17 +518,6 @@ class PoolCore:
         self._sentinels += retire
         for _ in range(retire):
             self._queue.put(_STOP)
-
-    def _records_matter_locked(self) -> bool:
-        """Whether accept() must apply the log before it decides. Records only add idle
-        workers and take tasks off ``_unclaimed``, so the counts as they stand err one way:
-        a pool that looks to have room has room, and a task claimed by an idle worker, or
-        left unclaimed at ``max_workers``, ends up counted the same whether the log is applied
-        before the claim or after. Only a pool that looks full, or that would start a worker
-        while a recorded finish may have left one idle, must apply it first."""
-        if self._max_queue and self._unclaimed >= self._max_queue:
-            return True
-        return not self._idle and self._workers - self._sentinels < self._max_workers
 
     def _leave_if_idle(self) -> bool:
         """After ``get()`` timed out: leave if this worker is idle (see "Claims")."""
