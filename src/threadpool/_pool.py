@@ -13,6 +13,7 @@ from concurrent.futures import Executor, Future
 
 from . import _lifecycle
 from ._checks import (
+    CO_COROUTINE,
     check_callable,
     check_int,
     check_seconds,
@@ -174,7 +175,8 @@ class ThreadPool(Executor):
         # of every task, and a call per check would cost more than the rest of the checking.
         if not callable(func):
             raise not_callable("func", func)
-        if is_coroutine_function(func):
+        code = getattr(func, "__code__", None)  # is_coroutine_function() inline, as far as it can
+        if code.co_flags & CO_COROUTINE if code is not None else is_coroutine_function(func):
             raise coroutine_function("func", func, "run")
         if callback is not None and not callable(callback):
             raise not_callable("callback", callback)
