@@ -105,7 +105,16 @@ from queue import Empty, Queue, SimpleQueue
 
 from ._errors import BrokenThreadPool, PoolClosedError, QueueFullError
 from ._state import PoolState, PoolStats
-from ._tasks import FAILED, KINDED, Task, discard_task, run_call, run_task
+from ._tasks import (
+    COMPLETED,
+    FAILED,
+    KINDED,
+    Task,
+    call_failed,
+    callback_failed,
+    discard_task,
+    run_task,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
@@ -482,8 +491,28 @@ class PoolCore:
                     self._sentinels -= 1
                     self._leave_locked()
                 return
-            # run_task() inline: a call fewer on the path of every task
-            outcome = run_call(task, name) if len(task) < KINDED else task[0].run(task, name)
+            size = len(task)
+            if size < KINDED:  # a call, the commonest task: _tasks.run_call() inline
+                if size == 2:
+                    func, callback = task
+                    args: Any = ()
+                else:
+                    func, args, callback = task
+                try:
+                    result = func(*args) if args else func()  # func() costs less than func(*())
+                except BaseException as exc:
+                    outcome = call_failed(func, callback, exc, name)
+                else:
+                    outcome = COMPLETED
+                    if callback is not None:
+                        try:
+                            callback(True, result)
+                        except BaseException:
+                            callback_failed(callback, func, name)
+                    result = None
+                func = args = callback = None
+            else:
+                outcome = task[0].run(task, name)
             task = None  # drop the function, arguments and future before taking the next
             if self._surplus and self._leave_as_surplus(outcome):  # a hint: checked under the lock
                 return

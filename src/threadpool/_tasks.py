@@ -39,6 +39,8 @@ __all__ = (
     "KINDED",
     "Task",
     "TaskKind",
+    "call_failed",
+    "callback_failed",
     "discard_task",
     "run_call",
     "run_task",
@@ -64,7 +66,23 @@ def _tell(
     try:
         callback(success, value)
     except BaseException:
-        logger.exception("callback %r of task %r in pool %r raised", callback, func, pool)
+        callback_failed(callback, func, pool)
+
+
+def callback_failed(callback: object, func: object, pool: str) -> None:
+    """Log what a task's callback raised; call it in the ``except`` block."""
+    logger.exception("callback %r of task %r in pool %r raised", callback, func, pool)
+
+
+def call_failed(
+    func: object, callback: Callable[[bool, Any], object] | None, error: BaseException, pool: str
+) -> int:
+    """A call raised ``error``: tell its callback, or log it if it has none. Returns FAILED."""
+    if callback is None:
+        logger.error("task %r in pool %r raised", func, pool, exc_info=error)
+    else:
+        _tell(callback, func, False, error, pool)
+    return FAILED
 
 
 class TaskKind:
@@ -83,26 +101,22 @@ class TaskKind:
 
 def run_call(task: Task, pool: str) -> int:
     """Run a call, ``(func, callback)`` or ``(func, args, callback)``: ``run(func, args,
-    callback)``."""
+    callback)``. A worker runs calls inline, in the same steps (``PoolCore._work``)."""
     if len(task) == 2:
         func, callback = task
         args: tuple[Any, ...] = ()
     else:
         func, args, callback = task
     try:
-        result = func(*args)
+        result = func(*args) if args else func()  # func() costs less than func(*())
     except BaseException as exc:
-        if callback is None:
-            logger.error("task %r in pool %r raised", func, pool, exc_info=exc)
-        else:
-            _tell(callback, func, False, exc, pool)
-        return FAILED
+        return call_failed(func, callback, exc, pool)
     if callback is not None:
         # _tell() inline: a call fewer on the path of every run() task with a callback
         try:
             callback(True, result)
         except BaseException:
-            logger.exception("callback %r of task %r in pool %r raised", callback, func, pool)
+            callback_failed(callback, func, pool)
     return COMPLETED
 
 
