@@ -265,26 +265,37 @@ def map_ordered(
     args, spread = _arguments(iterables, chunksize)
     continues = CONTINUES_AFTER_RAISE
     run = MapRun(timeout, chunksize, continues)
-    tasks = ((MAP, run, index, fn, item, spread) for index, item in enumerate(args))
+    repeat = itertools.repeat  # the tasks, made in C: (MAP, run, index, fn, item, spread)
+    tasks = zip(repeat(MAP), repeat(run), itertools.count(), repeat(fn), args, repeat(spread))
     first = itertools.islice(tasks, buffersize)  # None: all of them
     submitted = 0
     while batch := list(itertools.islice(first, _BATCH)):
         accept(batch)
         submitted += len(batch)
+    more = None if buffersize is None else tasks
     if spread is None:
-        results = _results(run, submitted, tasks, accept, deadline, continues)
+        results = _results(run, submitted, more, accept, deadline, continues)
         return _Continuing.over(results) if continues else results
-    return _Items.over(_chunk_results(run, submitted, tasks, accept, deadline))
+    return _Items.over(_chunk_results(run, submitted, more, accept, deadline))
 
 
 _BATCH = 256
 """Tasks accepted under one lock acquisition: amortizes the lock without starving workers."""
 
 
+def _submit_next(more: Iterator[Task], accept: Callable[[list[Task]], None]) -> bool:
+    """Submit the next task of ``more``, if there is one, to keep the read-ahead full."""
+    task = next(more, None)
+    if task is None:
+        return False
+    accept([task])
+    return True
+
+
 def _results(
     run: MapRun,
     submitted: int,
-    more: Iterator[Task],
+    more: Iterator[Task] | None,
     accept: Callable[[list[Task]], None],
     deadline: float | None,
     continues: bool,
@@ -296,11 +307,11 @@ def _results(
         for index in itertools.count():
             if index == submitted:
                 return
-            task = next(more, None)  # keep the read-ahead full (without buffersize: none left)
-            if task is not None:
-                accept([task])
-                submitted += 1
-            del task
+            if more is not None:  # keep the read-ahead full (buffersize)
+                if _submit_next(more, accept):
+                    submitted += 1
+                else:
+                    more = None
             outcome = outcomes.pop(index, None)
             if outcome is None:
                 outcome = run.take(index, deadline)
@@ -317,7 +328,7 @@ def _results(
 def _chunk_results(
     run: MapRun,
     submitted: int,
-    more: Iterator[Task],
+    more: Iterator[Task] | None,
     accept: Callable[[list[Task]], None],
     deadline: float | None,
 ) -> Generator[Iterator[Any], None, None]:
@@ -326,11 +337,11 @@ def _chunk_results(
         for index in itertools.count():
             if index == submitted:
                 return
-            task = next(more, None)
-            if task is not None:
-                accept([task])
-                submitted += 1
-            del task
+            if more is not None:
+                if _submit_next(more, accept):
+                    submitted += 1
+                else:
+                    more = None
             results, error = run.take(index, deadline)
             if type(error) is dict:  # the map goes on after a raise: errors by position
                 yield _handed_out_with_errors(results, error)
