@@ -155,7 +155,9 @@ class _Map(TaskKind):
         except BaseException as exc:
             run.store(index, (None, exc))
             return FAILED
-        run.store(index, [result])
+        outcome = [result]
+        if run.outcomes.setdefault(index, outcome) is _WAITING:  # run.store() inline
+            run.wake.put(outcome)
         return COMPLETED
 
     @staticmethod
