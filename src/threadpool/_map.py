@@ -84,6 +84,9 @@ CONTINUES_AFTER_RAISE = False
 Python's does, 3.15.2 included. Read at each map() call."""
 
 
+_ONE: Final[Any] = object()
+"""A task's ``spread`` for one item of a map over one iterable: called as ``fn(item)``."""
+
 _WAITING: Final[Any] = object()
 """In ``MapRun.outcomes``: the iterator waits for this index (see "The hand-off")."""
 
@@ -135,9 +138,11 @@ class MapRun:
 
 
 class _Map(TaskKind):
-    """``(MAP, run, index, fn, args, spread)``: one item, called as ``fn(*args)``, when
-    ``spread`` is None; else a chunk, whose results are ``spread(fn, args)`` (``map`` for a
-    list of items, ``itertools.starmap`` for a list of argument tuples)."""
+    """``(MAP, run, index, fn, args, spread)``: one item, called as ``fn(args)`` when
+    ``spread`` is ``_ONE`` (a map over one iterable: ``args`` is the item, with no tuple made
+    for it) or as ``fn(*args)`` when it is None; else a chunk, whose results are
+    ``spread(fn, args)`` (``map`` for a list of items, ``itertools.starmap`` for a list of
+    argument tuples)."""
 
     __slots__ = ()
 
@@ -146,12 +151,12 @@ class _Map(TaskKind):
         _, run, index, fn, args, spread = task
         if run.cancelled:
             return CANCELLED
-        if spread is not None:
+        if spread is not _ONE and spread is not None:
             results, error = _call_chunk(spread, fn, args, run.continues)
             run.store(index, (results, error))
             return COMPLETED if error is None else FAILED
         try:
-            result = fn(*args)
+            result = fn(args) if spread is _ONE else fn(*args)
         except BaseException as exc:
             run.store(index, (None, exc))
             return FAILED
@@ -163,7 +168,7 @@ class _Map(TaskKind):
     @staticmethod
     def discard(task: Task, error: BaseException, pool: str) -> int:
         _, run, index, _, _, spread = task
-        run.store(index, ([] if spread is not None else None, error))
+        run.store(index, (None if spread is _ONE or spread is None else [], error))
         return CANCELLED if isinstance(error, CancelledError) else FAILED
 
 
@@ -264,7 +269,10 @@ def map_ordered(
     return an iterator over the results, in order. The iterator submits the rest as results are
     taken, keeping at most ``buffersize`` tasks ahead."""
     deadline = _deadline(timeout)
-    args, spread = _arguments(iterables, chunksize)
+    if chunksize == 1 and len(iterables) == 1:
+        args, spread = iter(iterables[0]), _ONE  # the items themselves: a tuple fewer per item
+    else:
+        args, spread = _arguments(iterables, chunksize)
     continues = CONTINUES_AFTER_RAISE
     run = MapRun(timeout, chunksize, continues)
     repeat = itertools.repeat  # the tasks, made in C: (MAP, run, index, fn, item, spread)
@@ -275,7 +283,7 @@ def map_ordered(
         accept(batch)
         submitted += len(batch)
     more = None if buffersize is None else tasks
-    if spread is None:
+    if spread is _ONE or spread is None:
         results = _results(run, submitted, more, accept, deadline, continues)
         return _Continuing.over(results) if continues else results
     return _Items.over(_chunk_results(run, submitted, more, accept, deadline))
