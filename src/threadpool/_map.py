@@ -58,7 +58,7 @@ import functools
 import itertools
 import operator
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures import wait as wait_for_futures
@@ -176,7 +176,10 @@ MAP: Final[TaskKind] = _Map()
 
 
 def _call_chunk(
-    spread: Callable[..., Iterator[Any]], fn: Callable[..., Any], args: list[Any], continues: bool
+    spread: Callable[..., Iterator[Any]],
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    continues: bool,
 ) -> Outcome:
     """A chunk's results, up to the item that raised, and what it raised; or, if the map
     ``continues`` after a raise, all of them, with the errors by position."""
@@ -234,17 +237,27 @@ def _handed_out_with_errors(results: list[Any], errors: dict[int, BaseException]
 
 
 def _arguments(
-    iterables: tuple[Iterable[Any], ...], chunksize: int
+    iterables: tuple[Iterable[Any], ...], chunksize: int, now: bool
 ) -> tuple[Iterator[Any], Callable[..., Iterator[Any]] | None]:
-    """The tasks' arguments: tuples, or lists of ``chunksize`` items; and how a chunk's task
-    calls ``fn`` (None for single items)."""
+    """The tasks' arguments: tuples, or sequences of ``chunksize`` items; and how a chunk's
+    task calls ``fn`` (None for single items). ``now``: every argument is read during the
+    call (no ``buffersize``)."""
     if chunksize == 1:
         return zip(*iterables, strict=False), None
     if len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
-        rows = iter(iterables[0])
+        items = iterables[0]
+        if now and type(items) in _SLICED:  # a slice per chunk, not a step per item
+            sequence: Any = items
+            starts = range(0, len(sequence), chunksize)
+            return (sequence[start : start + chunksize] for start in starts), map
+        rows = iter(items)
         return iter(lambda: list(itertools.islice(rows, chunksize)), []), map
     rows = zip(*iterables, strict=False)
     return iter(lambda: list(itertools.islice(rows, chunksize)), []), itertools.starmap
+
+
+_SLICED: Final = (list, tuple, range)
+"""Sequences whose chunks are slices (only these types: a subclass may iterate otherwise)."""
 
 
 def _deadline(timeout: float | None) -> float | None:
@@ -272,7 +285,7 @@ def map_ordered(
     if chunksize == 1 and len(iterables) == 1:
         args, spread = iter(iterables[0]), _ONE  # the items themselves: a tuple fewer per item
     else:
-        args, spread = _arguments(iterables, chunksize)
+        args, spread = _arguments(iterables, chunksize, buffersize is None)
     continues = CONTINUES_AFTER_RAISE
     run = MapRun(timeout, chunksize, continues)
     repeat = itertools.repeat  # the tasks, made in C: (MAP, run, index, fn, item, spread)
@@ -405,7 +418,7 @@ def map_through_submit(
     """``map()`` as the standard library's ``Executor.map`` does it, one ``submit`` call per
     task (a chunk is one call), for a ``submit`` that is not ThreadPool's own."""
     deadline = _deadline(timeout)
-    args, spread = _arguments(iterables, chunksize)
+    args, spread = _arguments(iterables, chunksize, buffersize is None)
     continues = CONTINUES_AFTER_RAISE
     if spread is None:
         first = itertools.islice(args, buffersize)  # None: all of them
