@@ -28,7 +28,7 @@ sys.path.insert(0, {src!r})
 import concurrent.futures as cf
 import threadpool
 from threadpool._future import PoolFuture
-from threadpool._tasks import CALL, FUTURE
+from threadpool._tasks import FUTURE, run_task
 def noop():
     return None
 def callback(success, value):
@@ -43,7 +43,7 @@ CASES = {
     "ThreadPool.run(noop, (), callback)": "pool.run(noop, (), callback)",
     "ThreadPool.submit(noop)": "pool.submit(noop)",
     "ThreadPool.stats()": "pool.stats()",
-    "worker: a run() task": "CALL.run((CALL, noop, (), callback), 'p')",
+    "worker: a run() task": "run_task((noop, callback), 'p')",
     "worker: a submit() task (incl. making its future)": (
         "FUTURE.run((FUTURE, noop, (), {}, PoolFuture('p')), 'p')"
     ),

@@ -139,7 +139,9 @@ def targets(results: dict[str, Result]) -> list[Target]:
             median(run_bytes) if run_bytes else None,
             "<=",
             64,
-            med("memory", "bytes_per_task", STD, " B"),
+            # the floor queues (fn, callback) 2-tuples on a SimpleQueue, as run() does
+            f'{med("memory", "bytes_per_task", STD, " B")}; '
+            f'{med("memory", "bytes_per_task", "handoff", " B")}',
         )
     )
     bounded = (
@@ -291,7 +293,7 @@ def targets_markdown(items: Sequence[Target]) -> list[str]:
     rows = []
     for t in items:
         if t.what.endswith(", bytes"):
-            measured = "n/a" if t.measured is None else f"{t.measured:,.0f} B"
+            measured = "n/a" if t.measured is None else f"{t.measured:,.1f} B"
             limit = f"{t.limit:g} B"
         else:
             measured = _fmt(t.measured, "%" if "absolute" in t.what else "x")

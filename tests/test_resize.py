@@ -11,6 +11,7 @@ import pytest
 from support import WAIT, wait_until
 
 from threadpool import PoolState, ThreadPool, ThreadPoolExecutor
+from threadpool._core import ENDED
 from threadpool._tasks import COMPLETED
 
 MakePool = Callable[..., ThreadPool]
@@ -182,7 +183,7 @@ class GatedLog(collections.deque[int]):
         self.go_on = threading.Event()
 
     def append(self, record: int) -> None:
-        if record == COMPLETED and threading.current_thread() is self.held_thread:
+        if record == ENDED[COMPLETED] and threading.current_thread() is self.held_thread:
             self.held_thread = None
             self.reached.set()
             assert self.go_on.wait(WAIT), "the held worker was never let go"

@@ -93,14 +93,23 @@ def test_map_keeps_order(make_pool: Callable[..., ThreadPool]) -> None:
     assert list(pool.map(pow, range(50), range(50))) == [i**i for i in range(50)]
 
 
+class _List(list[int]):
+    pass
+
+
+# Chunks of a list, tuple or range are slices; of anything else, items taken one by one.
 @pytest.mark.parametrize("chunksize", [1, 2, 7, 100])
+@pytest.mark.parametrize(
+    "kind",
+    [lambda r: r, list, tuple, _List, iter],
+    ids=["range", "list", "tuple", "subclass", "iter"],
+)
 def test_map_chunks_give_the_same_results(
-    make_pool: Callable[..., ThreadPool], chunksize: int
+    make_pool: Callable[..., ThreadPool], chunksize: int, kind: Callable[[range], Any]
 ) -> None:
     pool = make_pool(3)
-    assert list(pool.map(abs, range(-20, 20), chunksize=chunksize)) == [
-        abs(i) for i in range(-20, 20)
-    ]
+    items = kind(range(-20, 20))
+    assert list(pool.map(abs, items, chunksize=chunksize)) == [abs(i) for i in range(-20, 20)]
 
 
 def test_map_chunks_are_real_tasks(make_pool: Callable[..., ThreadPool]) -> None:

@@ -176,6 +176,41 @@ def test_workers_drop_finished_tasks(make_pool: Callable[..., ThreadPool]) -> No
     assert ref() is None
 
 
+# A worker runs run() tasks inline, so their function, arguments, callback and result are its
+# own locals until it lets go of them.
+@pytest.mark.parametrize("role", ["func", "args", "callback", "result"])
+def test_workers_drop_finished_run_tasks(make_pool: Callable[..., ThreadPool], role: str) -> None:
+    class Payload:
+        def __call__(self, *args: object) -> None:
+            if role == "callback":
+                told.set()
+
+    told = threading.Event()
+    refs: list[weakref.ref[Payload]] = []
+
+    def tell(success: bool, value: object) -> None:
+        if isinstance(value, Payload):
+            refs.append(weakref.ref(value))
+        told.set()
+
+    pool = make_pool(1)
+    payload = Payload()
+    if role == "func":
+        pool.run(payload, (), tell)
+    elif role == "args":
+        pool.run(lambda p: None, (payload,), tell)
+    elif role == "callback":
+        pool.run(lambda: None, (), payload)
+    else:
+        pool.run(Payload, (), tell)  # the result is made on the worker
+    refs.append(weakref.ref(payload))
+    assert told.wait(WAIT)
+    pool.submit(pow, 2, 2).result(timeout=WAIT)  # the worker has moved on
+    del payload
+    gc.collect()
+    assert [ref() for ref in refs] == [None] * len(refs)
+
+
 def run_script(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],

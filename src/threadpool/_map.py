@@ -59,7 +59,7 @@ import itertools
 import operator
 import time
 from _queue import Empty, SimpleQueue  # not `queue`, which also loads heapq (see __init__.py)
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from concurrent.futures import wait as wait_for_futures
@@ -83,6 +83,9 @@ CONTINUES_AFTER_RAISE = False
 """Whether a map() iterator goes on after an item raised (see "After a raise"): no released
 Python's does, 3.15.2 included. Read at each map() call."""
 
+
+_ONE: Final[Any] = object()
+"""A task's ``spread`` for one item of a map over one iterable: called as ``fn(item)``."""
 
 _WAITING: Final[Any] = object()
 """In ``MapRun.outcomes``: the iterator waits for this index (see "The hand-off")."""
@@ -135,9 +138,11 @@ class MapRun:
 
 
 class _Map(TaskKind):
-    """``(MAP, run, index, fn, args, spread)``: one item, called as ``fn(*args)``, when
-    ``spread`` is None; else a chunk, whose results are ``spread(fn, args)`` (``map`` for a
-    list of items, ``itertools.starmap`` for a list of argument tuples)."""
+    """``(MAP, run, index, fn, args, spread)``: one item, called as ``fn(args)`` when
+    ``spread`` is ``_ONE`` (a map over one iterable: ``args`` is the item, with no tuple made
+    for it) or as ``fn(*args)`` when it is None; else a chunk, whose results are
+    ``spread(fn, args)`` (``map`` for a list of items, ``itertools.starmap`` for a list of
+    argument tuples)."""
 
     __slots__ = ()
 
@@ -146,22 +151,24 @@ class _Map(TaskKind):
         _, run, index, fn, args, spread = task
         if run.cancelled:
             return CANCELLED
-        if spread is not None:
+        if spread is not _ONE and spread is not None:
             results, error = _call_chunk(spread, fn, args, run.continues)
             run.store(index, (results, error))
             return COMPLETED if error is None else FAILED
         try:
-            result = fn(*args)
+            result = fn(args) if spread is _ONE else fn(*args)
         except BaseException as exc:
             run.store(index, (None, exc))
             return FAILED
-        run.store(index, [result])
+        outcome = [result]
+        if run.outcomes.setdefault(index, outcome) is _WAITING:  # run.store() inline
+            run.wake.put(outcome)
         return COMPLETED
 
     @staticmethod
     def discard(task: Task, error: BaseException, pool: str) -> int:
         _, run, index, _, _, spread = task
-        run.store(index, ([] if spread is not None else None, error))
+        run.store(index, (None if spread is _ONE or spread is None else [], error))
         return CANCELLED if isinstance(error, CancelledError) else FAILED
 
 
@@ -169,7 +176,10 @@ MAP: Final[TaskKind] = _Map()
 
 
 def _call_chunk(
-    spread: Callable[..., Iterator[Any]], fn: Callable[..., Any], args: list[Any], continues: bool
+    spread: Callable[..., Iterator[Any]],
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    continues: bool,
 ) -> Outcome:
     """A chunk's results, up to the item that raised, and what it raised; or, if the map
     ``continues`` after a raise, all of them, with the errors by position."""
@@ -227,17 +237,27 @@ def _handed_out_with_errors(results: list[Any], errors: dict[int, BaseException]
 
 
 def _arguments(
-    iterables: tuple[Iterable[Any], ...], chunksize: int
+    iterables: tuple[Iterable[Any], ...], chunksize: int, now: bool
 ) -> tuple[Iterator[Any], Callable[..., Iterator[Any]] | None]:
-    """The tasks' arguments: tuples, or lists of ``chunksize`` items; and how a chunk's task
-    calls ``fn`` (None for single items)."""
+    """The tasks' arguments: tuples, or sequences of ``chunksize`` items; and how a chunk's
+    task calls ``fn`` (None for single items). ``now``: every argument is read during the
+    call (no ``buffersize``)."""
     if chunksize == 1:
         return zip(*iterables, strict=False), None
     if len(iterables) == 1:  # chunks of items, called as fn(item): no argument tuples
-        rows = iter(iterables[0])
+        items = iterables[0]
+        if now and type(items) in _SLICED:  # a slice per chunk, not a step per item
+            sequence: Any = items
+            starts = range(0, len(sequence), chunksize)
+            return (sequence[start : start + chunksize] for start in starts), map
+        rows = iter(items)
         return iter(lambda: list(itertools.islice(rows, chunksize)), []), map
     rows = zip(*iterables, strict=False)
     return iter(lambda: list(itertools.islice(rows, chunksize)), []), itertools.starmap
+
+
+_SLICED: Final = (list, tuple, range)
+"""Sequences whose chunks are slices (only these types: a subclass may iterate otherwise)."""
 
 
 def _deadline(timeout: float | None) -> float | None:
@@ -262,29 +282,43 @@ def map_ordered(
     return an iterator over the results, in order. The iterator submits the rest as results are
     taken, keeping at most ``buffersize`` tasks ahead."""
     deadline = _deadline(timeout)
-    args, spread = _arguments(iterables, chunksize)
+    if chunksize == 1 and len(iterables) == 1:
+        args, spread = iter(iterables[0]), _ONE  # the items themselves: a tuple fewer per item
+    else:
+        args, spread = _arguments(iterables, chunksize, buffersize is None)
     continues = CONTINUES_AFTER_RAISE
     run = MapRun(timeout, chunksize, continues)
-    tasks = ((MAP, run, index, fn, item, spread) for index, item in enumerate(args))
+    repeat = itertools.repeat  # the tasks, made in C: (MAP, run, index, fn, item, spread)
+    tasks = zip(repeat(MAP), repeat(run), itertools.count(), repeat(fn), args, repeat(spread))
     first = itertools.islice(tasks, buffersize)  # None: all of them
     submitted = 0
     while batch := list(itertools.islice(first, _BATCH)):
         accept(batch)
         submitted += len(batch)
-    if spread is None:
-        results = _results(run, submitted, tasks, accept, deadline, continues)
+    more = None if buffersize is None else tasks
+    if spread is _ONE or spread is None:
+        results = _results(run, submitted, more, accept, deadline, continues)
         return _Continuing.over(results) if continues else results
-    return _Items.over(_chunk_results(run, submitted, tasks, accept, deadline))
+    return _Items.over(_chunk_results(run, submitted, more, accept, deadline))
 
 
 _BATCH = 256
 """Tasks accepted under one lock acquisition: amortizes the lock without starving workers."""
 
 
+def _submit_next(more: Iterator[Task], accept: Callable[[list[Task]], None]) -> bool:
+    """Submit the next task of ``more``, if there is one, to keep the read-ahead full."""
+    task = next(more, None)
+    if task is None:
+        return False
+    accept([task])
+    return True
+
+
 def _results(
     run: MapRun,
     submitted: int,
-    more: Iterator[Task],
+    more: Iterator[Task] | None,
     accept: Callable[[list[Task]], None],
     deadline: float | None,
     continues: bool,
@@ -296,11 +330,11 @@ def _results(
         for index in itertools.count():
             if index == submitted:
                 return
-            task = next(more, None)  # keep the read-ahead full (without buffersize: none left)
-            if task is not None:
-                accept([task])
-                submitted += 1
-            del task
+            if more is not None:  # keep the read-ahead full (buffersize)
+                if _submit_next(more, accept):
+                    submitted += 1
+                else:
+                    more = None
             outcome = outcomes.pop(index, None)
             if outcome is None:
                 outcome = run.take(index, deadline)
@@ -317,7 +351,7 @@ def _results(
 def _chunk_results(
     run: MapRun,
     submitted: int,
-    more: Iterator[Task],
+    more: Iterator[Task] | None,
     accept: Callable[[list[Task]], None],
     deadline: float | None,
 ) -> Generator[Iterator[Any], None, None]:
@@ -326,11 +360,11 @@ def _chunk_results(
         for index in itertools.count():
             if index == submitted:
                 return
-            task = next(more, None)
-            if task is not None:
-                accept([task])
-                submitted += 1
-            del task
+            if more is not None:
+                if _submit_next(more, accept):
+                    submitted += 1
+                else:
+                    more = None
             results, error = run.take(index, deadline)
             if type(error) is dict:  # the map goes on after a raise: errors by position
                 yield _handed_out_with_errors(results, error)
@@ -384,7 +418,7 @@ def map_through_submit(
     """``map()`` as the standard library's ``Executor.map`` does it, one ``submit`` call per
     task (a chunk is one call), for a ``submit`` that is not ThreadPool's own."""
     deadline = _deadline(timeout)
-    args, spread = _arguments(iterables, chunksize)
+    args, spread = _arguments(iterables, chunksize, buffersize is None)
     continues = CONTINUES_AFTER_RAISE
     if spread is None:
         first = itertools.islice(args, buffersize)  # None: all of them

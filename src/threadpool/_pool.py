@@ -12,6 +12,7 @@ from concurrent.futures import Executor, Future
 
 from . import _lifecycle
 from ._checks import (
+    CO_COROUTINE,
     check_callable,
     check_int,
     check_seconds,
@@ -22,7 +23,7 @@ from ._checks import (
 from ._core import FULL, RUN_HERE, PoolCore
 from ._future import PoolFuture
 from ._state import PoolState, PoolStats
-from ._tasks import CALL, FUTURE
+from ._tasks import FUTURE
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (see __init__.py)
 if TYPE_CHECKING:
@@ -173,7 +174,8 @@ class ThreadPool(Executor):
         # of every task, and a call per check would cost more than the rest of the checking.
         if not callable(func):
             raise not_callable("func", func)
-        if is_coroutine_function(func):
+        code = getattr(func, "__code__", None)  # is_coroutine_function() inline, as far as it can
+        if code.co_flags & CO_COROUTINE if code is not None else is_coroutine_function(func):
             raise coroutine_function("func", func, "run")
         if callback is not None and not callable(callback):
             raise not_callable("callback", callback)
@@ -181,7 +183,7 @@ class ThreadPool(Executor):
             args = _as_args(args)
         if self._propagate_context:
             func = _in_callers_context(func)
-        task = (CALL, func, args, callback) if args else (CALL, func, callback)
+        task = (func, args, callback) if args else (func, callback)  # see _tasks.py
         core = self._core
         if core.accept(task) == RUN_HERE:  # take() inline: a call fewer on this path
             core.run_here(task)
