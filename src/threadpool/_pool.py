@@ -208,7 +208,8 @@ class ThreadPool(Executor):
     ) -> tuple[Any, ...]:
         if not callable(fn):
             raise not_callable("fn", fn)
-        if is_coroutine_function(fn):
+        code = getattr(fn, "__code__", None)  # as in run(): is_coroutine_function() inline
+        if code.co_flags & CO_COROUTINE if code is not None else is_coroutine_function(fn):
             raise coroutine_function("fn", fn, call)
         if self._propagate_context:
             fn = _in_callers_context(fn)
