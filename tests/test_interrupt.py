@@ -162,7 +162,6 @@ def test_the_process_exits_after_an_interrupt_in_thread_start() -> None:
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "32", "")
 
 
-
 class InterruptedOnce:
     """Wraps a lock: the calling thread's next ``acquire()`` takes the lock and then raises
     KeyboardInterrupt, as SIGINT does when it lands just as that call returns (Python runs
@@ -224,30 +223,31 @@ def test_an_interrupt_just_after_a_call_takes_the_pool_lock_leaves_it_free(call:
 
 @pytest.mark.parametrize("method", ["result", "exception", "cancel"])
 def test_an_interrupt_just_after_a_future_takes_its_lock_leaves_it_free(method: str) -> None:
-    with ThreadPool(1) as pool:
-        started, release = threading.Event(), threading.Event()
-        busy = pool.submit(lambda: (started.set(), release.wait(WAIT)))
-        assert started.wait(WAIT)
-        queued = pool.submit(pow, 2, 2)
-        # cancel() on the running future changes nothing; result(0) and exception(0) on the
-        # queued one time out, unless interrupted.
-        future, args = (busy, ()) if method == "cancel" else (queued, (0,))
-        condition = future._condition
-        future._condition = InterruptedOnce(condition)  # type: ignore[assignment]
-        try:
-            with pytest.raises((KeyboardInterrupt, FuturesTimeoutError)) if args else nullcontext():
-                getattr(future, method)(*args)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            future._condition = condition
-        leaked = condition._is_owned()  # type: ignore[attr-defined]
-        if leaked:  # let the pool go on, so that the test fails instead of hanging
-            condition.release()
-        assert not leaked
-        release.set()
-        assert queued.result(WAIT) == 4  # the worker could take the locks to end both
-        assert busy.result(WAIT)[1] is True
+    pool = ThreadPool(1)
+    started, release = threading.Event(), threading.Event()
+    busy = pool.submit(lambda: (started.set(), release.wait(WAIT)))
+    assert started.wait(WAIT)
+    queued = pool.submit(pow, 2, 2)
+    # cancel() on the running future changes nothing; result(0) and exception(0) on the
+    # queued one time out, unless interrupted.
+    future, args = (busy, ()) if method == "cancel" else (queued, (0,))
+    condition = future._condition
+    future._condition = InterruptedOnce(condition)  # type: ignore[assignment]
+    try:
+        with pytest.raises((KeyboardInterrupt, FuturesTimeoutError)) if args else nullcontext():
+            getattr(future, method)(*args)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        future._condition = condition
+    leaked = condition._is_owned()  # type: ignore[attr-defined]
+    if leaked:  # let the pool go on, so that the test fails instead of hanging
+        condition.release()
+    assert not leaked
+    release.set()
+    assert queued.result(WAIT) == 4  # the worker could take the locks to end both
+    assert busy.result(WAIT)[1] is True
+    assert _shutdown_within(pool, WAIT)
 
 
 class InterruptedListing(set[threading.Thread]):
