@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from contextlib import nullcontext
 from typing import Any
@@ -17,6 +17,8 @@ import pytest
 from support import WAIT, wait_until
 
 from threadpool import ThreadPool
+from threadpool._core import ENDED
+from threadpool._tasks import COMPLETED
 
 _real_start = threading.Thread.start
 
@@ -272,3 +274,34 @@ def test_an_interrupt_just_after_a_new_worker_is_listed_leaves_nothing_behind() 
     assert _shutdown_within(pool, WAIT)
     assert pool.join(WAIT)
     assert wait_until(lambda: not _pool_threads(pool)), _pool_threads(pool)
+
+
+class InterruptedTaking(list[int]):
+    """A pool's ``_taken``: its first ``extend()`` keeps the records' sum, then raises as SIGINT
+    landing just as that call returns would."""
+
+    def extend(self, sums: Iterable[int]) -> None:
+        super().extend(sums)
+        if not getattr(self, "fired", False):
+            self.fired = True
+            raise KeyboardInterrupt
+
+
+def test_an_interrupt_while_stats_applies_the_records_loses_none() -> None:
+    pool = ThreadPool(2)
+    core = pool._core
+    done = threading.Barrier(3)
+    for _ in range(2):
+        pool.run(done.wait, (WAIT,))
+    done.wait(WAIT)
+    # Both finishes recorded, not yet applied (starts may have been, by the second run()).
+    assert wait_until(lambda: sum(r >= ENDED[COMPLETED] for r in core._log.copy()) == 2)
+    core._taken = InterruptedTaking()
+    with pytest.raises(KeyboardInterrupt):
+        pool.stats()
+    assert not core._log  # taken off the log, and kept
+    stats = pool.stats()
+    assert (stats.completed, stats.running, stats.assigned, stats.idle) == (2, 0, 0, 2)
+    assert _shutdown_within(pool, WAIT)
+    stats = pool.stats()
+    assert stats.submitted == stats.completed == 2

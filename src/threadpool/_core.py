@@ -106,6 +106,7 @@ from concurrent.futures import CancelledError
 from ._errors import PoolClosedError, QueueFullError
 from ._state import PoolState, PoolStats
 from ._tasks import (
+    CANCELLED,
     COMPLETED,
     FAILED,
     KINDED,
@@ -176,7 +177,7 @@ class PoolCore:
       see _spawn_locked) and not yet left; while RUNNING,
       ``_workers - _sentinels <= _max_workers + _surplus`` (equal to the bound after a shrink,
       until the surplus has left; see "Resizing").
-    - Once ``_log`` is applied (see "Accounting"): every accepted task is counted in
+    - Once ``_log`` and ``_taken`` are applied (see "Accounting"): every accepted task is counted in
       exactly one of ``_unclaimed`` (queued, waiting for a busy worker), ``_assigned`` (queued or
       just taken, claimed by a worker that has not recorded its start), ``_running`` (started by
       a worker), ``_elsewhere`` (being run by its caller under ``on_full="caller_runs"``, or
@@ -226,6 +227,7 @@ class PoolCore:
         "_stopped_by",
         "_submitted",
         "_surplus",
+        "_taken",
         "_terminated",
         "_thread_name_format",
         "_threads",
@@ -264,6 +266,7 @@ class PoolCore:
         self._terminated = threading.Condition(self._lock)  # join() waits here
         self._here = threading.local()  # .depth: see _running_tasks_here()
         self._log: collections.deque[int] = collections.deque()  # workers' records: "Accounting"
+        self._taken: list[int] = []  # sums of records taken off _log, not yet applied
         # --- guarded by _lock ---
         self._state = RUNNING
         self._stopped_by: str | None = None  # what stopped it, for the refusal's message
@@ -585,42 +588,50 @@ class PoolCore:
         For each finish, the claims rule: the worker claims a task waiting for a worker, else
         (while RUNNING) it is idle again. The records are counted first and applied as a sum,
         which comes to the same: only finishes change ``_unclaimed``.
+
+        A Ctrl-C in the calling thread loses no record and applies none twice. Python raises
+        it only as a call returns, at a loop's back edge or as a function starts (3.11 and
+        later; see docs/shutdown.md). So each span of records leaves the log and lands, as
+        its sum, in ``_taken`` within one call, and the counts change only in a block with
+        no call and no loop, which ends by emptying ``_taken``.
         """
         log = self._log
+        taken = self._taken
         # Only the records there now: later ones are events concurrent with this holder, and a
         # drain that chased them could hold the lock as long as workers keep appending. Only
         # lock holders take records out, so each popleft() finds one.
         left = len(log)
-        if not left:
+        if not left and not taken:
             return
         popleft = log.popleft
-        outcomes = self._outcomes
-        finished = started = 0
         while left:
-            span = min(left, _SUM_SPAN)
+            span = left if left < _SUM_SPAN else _SUM_SPAN
             left -= span
-            total = sum(itertools.starmap(popleft, itertools.repeat((), span)))  # a loop in C
+            records = itertools.starmap(popleft, itertools.repeat((), span))  # a loop in C
+            taken.extend(map(sum, (records,)))  # taken off the log and kept, in one call
+        started = completed = failed = cancelled = 0
+        for total in taken:  # each a sum of at most _SUM_SPAN records: no field overflowed
             started += total & _MASK
-            for outcome in range(3):
-                total >>= _FIELD
-                ended = total & _MASK
-                outcomes[outcome] += ended
-                finished += ended
-        if not finished:
-            self._assigned -= started
-            self._running += started
-            return
-        claimed = min(self._unclaimed, finished)
-        if claimed:
-            self._unclaimed -= claimed  # those tasks no longer wait for a worker
-            if self._blocked:
-                self._not_full.notify(claimed)
-        if self._state is RUNNING:  # claims, and so idleness, end with RUNNING
-            self._idle += finished - claimed
-            if self._surplus:
-                self._retire_idle_locked()
+            completed += (total >> _FIELD) & _MASK
+            failed += (total >> 2 * _FIELD) & _MASK
+            cancelled += (total >> 3 * _FIELD) & _MASK
+        finished = completed + failed + cancelled
+        unclaimed = self._unclaimed
+        claimed = unclaimed if unclaimed < finished else finished
+        idle_again = finished - claimed if self._state is RUNNING else 0  # claims end with it
+        outcomes = self._outcomes  # from here to ``del``: no call, no loop (see above)
+        outcomes[COMPLETED] += completed
+        outcomes[FAILED] += failed
+        outcomes[CANCELLED] += cancelled
+        self._unclaimed = unclaimed - claimed  # those tasks no longer wait for a worker
+        self._idle += idle_again
         self._assigned += claimed - started
         self._running += started - finished
+        del taken[:]
+        if claimed and self._blocked:
+            self._not_full.notify(claimed)
+        if idle_again and self._surplus:
+            self._retire_idle_locked()
 
     def _leave_locked(self) -> None:
         self._workers -= 1
@@ -830,6 +841,7 @@ class PoolCore:
         self._state = TERMINATED
         self._forked = True
         self._log = collections.deque()
+        self._taken = []
         self._workers = self._idle = self._unclaimed = self._sentinels = 0
         self._assigned = self._running = 0
         self._blocked = self._elsewhere = 0
