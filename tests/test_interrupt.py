@@ -252,15 +252,24 @@ def test_an_interrupt_just_after_a_future_takes_its_lock_leaves_it_free(method: 
     assert _shutdown_within(pool, WAIT)
 
 
-class InterruptedListing(set[threading.Thread]):
-    """A pool's ``_threads``: the first ``add()`` lists the thread, then raises as SIGINT
-    landing just as that call returns would."""
+class InterruptsOnce:
+    """Mixed into a pool's container: ``interrupt()`` raises KeyboardInterrupt the first time,
+    as SIGINT landing just as the container's call returns would."""
+
+    fired = False
+
+    def interrupt(self) -> None:
+        if not self.fired:
+            self.fired = True
+            raise KeyboardInterrupt
+
+
+class InterruptedListing(InterruptsOnce, set[threading.Thread]):
+    """A pool's ``_threads``: the first ``add()`` lists the thread, then is interrupted."""
 
     def add(self, thread: threading.Thread) -> None:
         super().add(thread)
-        if not getattr(self, "fired", False):
-            self.fired = True
-            raise KeyboardInterrupt
+        self.interrupt()
 
 
 def test_an_interrupt_just_after_a_new_worker_is_listed_leaves_nothing_behind() -> None:
@@ -276,15 +285,12 @@ def test_an_interrupt_just_after_a_new_worker_is_listed_leaves_nothing_behind() 
     assert wait_until(lambda: not _pool_threads(pool)), _pool_threads(pool)
 
 
-class InterruptedTaking(list[int]):
-    """A pool's ``_taken``: its first ``extend()`` keeps the records' sum, then raises as SIGINT
-    landing just as that call returns would."""
+class InterruptedTaking(InterruptsOnce, list[int]):
+    """A pool's ``_taken``: its first ``extend()`` keeps the records' sum, then is interrupted."""
 
     def extend(self, sums: Iterable[int]) -> None:
         super().extend(sums)
-        if not getattr(self, "fired", False):
-            self.fired = True
-            raise KeyboardInterrupt
+        self.interrupt()
 
 
 def test_an_interrupt_while_stats_applies_the_records_loses_none() -> None:
