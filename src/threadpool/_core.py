@@ -326,17 +326,27 @@ class PoolCore:
                         return FULL
                     self._wait_for_room_locked()
             # _claim_locked(1), its two commonest cases inline
+            started_worker = False
             if self._idle:
                 self._idle -= 1
                 self._assigned += 1
             elif self._workers - self._sentinels < self._max_workers:
                 self._apply_records_locked()
+                spawned = self._spawned
                 self._claim_locked(1)
+                started_worker = self._spawned != spawned
             else:
                 self._unclaimed += 1  # the first worker to finish a task claims it
             self._submitted += 1
             self._queue.put(task)
-            return QUEUED
+            if not started_worker:
+                return QUEUED
+        # The worker started for this task waits for the lock we held. Let it run now, as the
+        # standard library's new worker runs while Thread.start() waits for it: it takes its
+        # task before this thread goes on (code written for concurrent.futures counts on it, as
+        # when shutdown(cancel_futures=True) follows a burst of submits).
+        time.sleep(0)
+        return QUEUED
 
     def take(self, task: Task) -> None:
         """Accept ``task``, blocking for room if need be, or run it here when accept() says
