@@ -365,15 +365,20 @@ def _chunk_results(
                     submitted += 1
                 else:
                     more = None
-            results, error = run.take(index, deadline)
-            if type(error) is dict:  # the map goes on after a raise: errors by position
-                yield _handed_out_with_errors(results, error)
-                continue
-            yield _handed_out(results)
-            if error is not None:
-                raise error
+            yield from _chunk_items(*run.take(index, deadline))
     finally:
         run.cancelled = True
+
+
+def _chunk_items(results: list[Any], error: Any) -> Generator[Iterator[Any], None, None]:
+    """What a chunk generator yields for one chunk's outcome: an iterator over its results,
+    then, if the map ends after a raise, the error of the item that raised."""
+    if type(error) is dict:  # the map goes on after a raise: errors by position
+        yield _handed_out_with_errors(results, error)
+        return
+    yield _handed_out(results)
+    if error is not None:
+        raise error
 
 
 class _Items(itertools.chain["Any"]):
@@ -469,15 +474,8 @@ def _future_chunks(
             if (chunk := next(more, None)) is not None:
                 futures.append(submit(call, chunk))
             del chunk
-            results, error = _result_or_cancel(
-                futures.popleft(), deadline, timeout, index * chunksize
-            )
-            if type(error) is dict:  # the map goes on after a raise: errors by position
-                yield _handed_out_with_errors(results, error)
-                continue
-            yield _handed_out(results)
-            if error is not None:
-                raise error
+            outcome = _result_or_cancel(futures.popleft(), deadline, timeout, index * chunksize)
+            yield from _chunk_items(*outcome)
     finally:
         for future in futures:
             future.cancel()
