@@ -266,8 +266,8 @@ class PoolCore:
         self._terminated = threading.Condition(self._lock)  # join() waits here
         self._here = threading.local()  # .depth: see _running_tasks_here()
         self._log: collections.deque[int] = collections.deque()  # workers' records: "Accounting"
-        self._taken: list[int] = []  # sums of records taken off _log, not yet applied
         # --- guarded by _lock ---
+        self._taken: list[int] = []  # sums of records taken off _log, not yet applied
         self._state = RUNNING
         self._stopped_by: str | None = None  # what stopped it, for the refusal's message
         self._broken: BrokenThreadPool | None = None

@@ -306,13 +306,16 @@ _BATCH = 256
 """Tasks accepted under one lock acquisition: amortizes the lock without starving workers."""
 
 
-def _submit_next(more: Iterator[Task], accept: Callable[[list[Task]], None]) -> bool:
-    """Submit the next task of ``more``, if there is one, to keep the read-ahead full."""
+def _keep_ahead(
+    more: Iterator[Task], accept: Callable[[list[Task]], None], submitted: int
+) -> tuple[Iterator[Task] | None, int]:
+    """Submit the next task of ``more``, if there is one, to keep the read-ahead full
+    (``buffersize``). Returns ``more``, or None once it has run out, and the tasks submitted."""
     task = next(more, None)
     if task is None:
-        return False
+        return None, submitted
     accept([task])
-    return True
+    return more, submitted + 1
 
 
 def _results(
@@ -330,11 +333,8 @@ def _results(
         for index in itertools.count():
             if index == submitted:
                 return
-            if more is not None:  # keep the read-ahead full (buffersize)
-                if _submit_next(more, accept):
-                    submitted += 1
-                else:
-                    more = None
+            if more is not None:
+                more, submitted = _keep_ahead(more, accept, submitted)
             outcome = outcomes.pop(index, None)
             if outcome is None:
                 outcome = run.take(index, deadline)
@@ -361,10 +361,7 @@ def _chunk_results(
             if index == submitted:
                 return
             if more is not None:
-                if _submit_next(more, accept):
-                    submitted += 1
-                else:
-                    more = None
+                more, submitted = _keep_ahead(more, accept, submitted)
             yield from _chunk_items(*run.take(index, deadline))
     finally:
         run.cancelled = True
